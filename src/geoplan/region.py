@@ -1,0 +1,261 @@
+"""A region: boundary, municipalities, population cells and facility tables.
+
+:func:`load_region` reads the manifest ``data/regions/<name>/region.toml`` and
+the inputs it names from the data directory. Heavy pieces (population cells,
+road network) are built on first use and cached on disk, keyed by the hashes
+of their inputs, so a second run starts in about a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import pandas as pd
+import shapely
+
+from geoplan import datadir
+from geoplan.datadir import RegionManifest, input_path, load_manifest
+from geoplan.errors import InputError
+
+CRS = "EPSG:25832"
+#: Bump when the way cells or networks are derived changes (invalidates caches).
+CACHE_VERSION = "1"
+
+#: Fact tables a region folder may hold (file stem → what it is).
+FACT_TABLES = {
+    "hospitals": "hospital sites (acute, other, neighbouring regions' acute)",
+    "ambulance_stations": "ambulance stations",
+    "physician_cars": "physician car (akutlægebil) bases",
+    "helicopter_bases": "helicopter (akutlægehelikopter) bases",
+    "health_houses": "existing health houses (sundhedshuse)",
+    "psychiatry_houses": "existing psychiatry houses / community psychiatry",
+    "candidates": "candidate sites for new houses",
+}
+
+
+def _read_boundary_file(path: Path) -> gpd.GeoDataFrame:
+    gdf = gpd.read_file(path)
+    gdf["geometry"] = shapely.force_2d(gdf.geometry.to_numpy())
+    return gdf.to_crs(CRS)
+
+
+@dataclass
+class Region:
+    """One planning region.
+
+    Attributes
+    ----------
+    manifest
+        The parsed ``region.toml``.
+    boundary
+        One row, the region's polygon (EPSG:25832).
+    municipalities
+        One row per municipality: ``kode``, ``navn``, ``pop`` (newer total),
+        ``over65_pct``, ``geometry``; sorted by ``kode``.
+    land
+        Union of all region polygons of the country (land mask; fjords and sea
+        are holes), used to keep access legs from crossing water.
+    """
+
+    manifest: RegionManifest
+    boundary: gpd.GeoDataFrame
+    municipalities: gpd.GeoDataFrame
+    land: shapely.Geometry
+    _network_cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+    @property
+    def folder(self) -> Path:
+        return self.manifest.folder
+
+    def title(self, lang: str = "da") -> str:
+        return self.manifest.title(lang)
+
+    # ------------------------------------------------------------------ cells
+    @cached_property
+    def cells(self) -> gpd.GeoDataFrame:
+        """Populated 1 km cells (see :mod:`geoplan.population`), with ``navn``."""
+        from geoplan.population import population_cells
+
+        raster = input_path(self.manifest, "population")
+        totals_path = input_path(self.manifest, "municipality_totals")
+        key = _hash_files([raster, totals_path]) + _hash_text(
+            ",".join(self.manifest.municipalities) + CACHE_VERSION + "cells"
+        )
+        cache = datadir.cache_dir() / f"{self.name}-cells-{key[:16]}.parquet"
+        if cache.is_file():
+            cells = gpd.read_parquet(cache)
+        else:
+            cells = population_cells(
+                raster_path=raster,
+                municipalities=self.municipalities,
+                totals=self.municipalities.rename(columns={"over65_pct": "over65"})[
+                    ["kode", "pop", "over65"]
+                ],
+            )
+            _atomic_write(cache, lambda p: cells.to_parquet(p, index=False))
+        names = self.municipalities.set_index("kode")["navn"]
+        cells["navn"] = cells["kode"].map(names)
+        return cells
+
+    # ------------------------------------------------------------- facilities
+    def facilities(self, table: str) -> gpd.GeoDataFrame:
+        """Read a fact table of the region folder as points in EPSG:25832.
+
+        Parameters
+        ----------
+        table
+            File stem, e.g. ``"hospitals"`` (see :data:`FACT_TABLES`).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            The table's columns plus ``x``, ``y`` and point ``geometry``.
+        """
+        return read_points_table(self.folder / f"{table}.csv")
+
+    # ---------------------------------------------------------------- network
+    def network(self, source: str | None = None) -> nx.MultiDiGraph:
+        """The region's road graph (geoplan schema), cached in memory and on disk.
+
+        Parameters
+        ----------
+        source
+            ``"strategic"`` (default: the hand-authored network in
+            ``network/``), or a path to an OSM file (``.osm``, ``.osm.zip``,
+            ``.osm.pbf`` where supported), read with osmnx.
+        """
+        from geoplan.network.load import load_network
+
+        source = source or self.manifest.default_network
+        if source not in self._network_cache:
+            self._network_cache[source] = load_network(source, region_folder=self.folder)
+        return self._network_cache[source]
+
+
+def read_points_table(path: Path, *, id_column: str | None = None) -> gpd.GeoDataFrame:
+    """Read a CSV with ``lon``/``lat`` (WGS84) columns into EPSG:25832 points.
+
+    Raises
+    ------
+    InputError
+        Missing file, missing ``lon``/``lat``, or values that are not numbers.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "file not found", "check the path")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot be read as CSV: {exc}", "save it as UTF-8 CSV with a header row") from exc
+    df.columns = [c.strip() for c in df.columns]
+    for col in ("lon", "lat"):
+        if col not in df.columns:
+            raise InputError(path, f"no column {col!r} (columns: {', '.join(df.columns)})",
+                             "add lon and lat columns in WGS84 degrees")
+    for col in ("lon", "lat"):
+        num = pd.to_numeric(df[col].str.strip(), errors="coerce")
+        bad = num.isna()
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0]) + 2
+            raise InputError(path, f"line {row}: {col}={df[col].iloc[row - 2]!r} is not a number",
+                             f"write {col} as decimal degrees (WGS84), e.g. 56.15")
+        df[col] = num
+    if (df["lon"].abs() > 180).any() or (df["lat"].abs() > 90).any():
+        raise InputError(path, "lon/lat out of range", "use WGS84 degrees (lon first, then lat)")
+    if id_column and df[id_column].duplicated().any():
+        dup = df.loc[df[id_column].duplicated(), id_column].iloc[0]
+        raise InputError(path, f"duplicate {id_column} {dup!r}", f"make {id_column} unique")
+    gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=4326).to_crs(CRS)
+    gdf["x"] = gdf.geometry.x
+    gdf["y"] = gdf.geometry.y
+    return gdf
+
+
+def load_region(name: str = "midtjylland") -> Region:
+    """Load a region by name: manifest, boundary, municipalities and land mask.
+
+    Population cells and the road network load lazily (``region.cells``,
+    ``region.network()``).
+
+    Raises
+    ------
+    RegionNotFoundError, DataMissingError, InputError
+    """
+    manifest = load_manifest(name)
+    regions = _read_boundary_file(input_path(manifest, "regions"))
+    code_col = "REGIONKODE"
+    regions[code_col] = regions[code_col].astype(str)
+    mine = regions[regions[code_col] == manifest.region_code]
+    if mine.empty:
+        raise InputError(input_path(manifest, "regions"), f"no feature with REGIONKODE {manifest.region_code}",
+                         "check region_code in region.toml")
+    boundary = gpd.GeoDataFrame({"name": [manifest.title_da]},
+                                geometry=[shapely.union_all(mine.geometry.to_numpy())], crs=CRS)
+    land = shapely.union_all(regions.geometry.to_numpy())
+
+    kom = _read_boundary_file(input_path(manifest, "municipalities"))
+    kom["KOMKODE"] = kom["KOMKODE"].astype(str).str.zfill(4)
+    kom = kom[kom["KOMKODE"].isin(manifest.municipalities)]
+    missing = sorted(set(manifest.municipalities) - set(kom["KOMKODE"]))
+    if missing:
+        raise InputError(input_path(manifest, "municipalities"), f"municipality codes {missing} not found",
+                         "check the municipalities list in region.toml")
+    munis = kom.dissolve("KOMKODE", aggfunc="first", as_index=False).rename(
+        columns={"KOMKODE": "kode", "KOMNAVN": "navn"})[["kode", "navn", "geometry"]]
+
+    totals_path = input_path(manifest, "municipality_totals")
+    totals = pd.read_csv(totals_path, dtype={"kode": str})
+    for col in ("kode", "pop", "over65"):
+        if col not in totals.columns:
+            raise InputError(totals_path, f"no column {col!r}", "expected columns kode,pop,over65,under15")
+    totals["kode"] = totals["kode"].str.zfill(4)
+    munis = munis.merge(totals[["kode", "pop", "over65"]].rename(columns={"over65": "over65_pct"}),
+                        on="kode", how="left")
+    if munis["pop"].isna().any():
+        lack = munis.loc[munis["pop"].isna(), "kode"].tolist()
+        raise InputError(totals_path, f"no population for municipality codes {lack}", "add a row per code")
+    munis = munis.sort_values("kode").reset_index(drop=True)
+    return Region(manifest=manifest, boundary=boundary, municipalities=gpd.GeoDataFrame(munis, crs=CRS), land=land)
+
+
+# --------------------------------------------------------------------- helpers
+def _hash_files(paths: list[Path]) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        st = Path(p).stat()
+        # size + mtime + name: cheap; contents hashed for small files only
+        h.update(f"{Path(p).name}:{st.st_size}".encode())
+        h.update(datadir.file_digest(p).encode() if st.st_size < 50_000_000 else str(st.st_mtime_ns).encode())
+    return h.hexdigest()
+
+
+def _hash_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _atomic_write(path: Path, write) -> Path:
+    """Call ``write(tmp_path)`` then move the temp file onto ``path``."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    tmp.replace(path)
+    return path
+
+
+def cache_pickle(path: Path, build):
+    """Return the pickled object at ``path``, building and saving it if absent."""
+    if path.is_file():
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    obj = build()
+    _atomic_write(path, lambda p: p.write_bytes(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)))
+    return obj

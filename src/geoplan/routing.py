@@ -1,0 +1,530 @@
+"""Snapping points to a road graph and many-to-many travel times.
+
+The graph (geoplan schema, see :mod:`geoplan.network.schema`) is compiled once
+into a :class:`CompiledGraph`: a CSR sparse matrix of edge travel times
+(seconds; the fastest of parallel edges) on which
+:func:`scipy.sparse.csgraph.dijkstra` runs in C, a batch of sources at a time,
+with an optional time cutoff. No Python loop over networkx.
+
+Access legs
+-----------
+A point (a cell centre, a facility, a town) is not on the network. It enters
+the network at one of its ``k`` nearest nodes on the same landmass (island) by
+an *access leg*: straight-line distance × ``circuity`` driven at
+``speed_kph``. The route takes whichever entry node gives the shortest total
+time (access + network + egress). Defaults (1.3 × straight line at 40 km/h)
+stand for local roads, including the slower first and last kilometres; they
+are parameters of every scenario (``[routing]``). Points whose landmass has no
+node (a tiny islet) use the nearest node anywhere.
+
+Limits
+------
+No turn penalties, traffic or time-of-day effects; access legs ignore the
+local road pattern. Travel times are symmetric only when the graph is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from geoplan.errors import InputError, PointOutsideNetworkError
+from geoplan.network.schema import validate_graph
+from geoplan.progress import task
+
+
+@dataclass(frozen=True)
+class AccessModel:
+    """How a point reaches the network.
+
+    Attributes
+    ----------
+    speed_kph
+        Speed on the access leg.
+    circuity
+        Road distance / straight-line distance on the access leg.
+    k
+        Number of candidate entry nodes per point.
+    max_snap_m
+        A point farther than this from every node raises
+        :class:`PointOutsideNetworkError`.
+    """
+
+    speed_kph: float = 40.0
+    circuity: float = 1.3
+    k: int = 4
+    max_snap_m: float = 15_000.0
+
+    def minutes(self, metres: np.ndarray) -> np.ndarray:
+        return np.asarray(metres) * self.circuity / (self.speed_kph / 3.6) / 60.0
+
+    def km(self, metres: np.ndarray) -> np.ndarray:
+        return np.asarray(metres) * self.circuity / 1000.0
+
+
+@dataclass
+class CompiledGraph:
+    """A road graph compiled for fast shortest paths.
+
+    Attributes
+    ----------
+    node_ids
+        Original node ids, in matrix order.
+    xy
+        Node coordinates (n × 2, EPSG:25832).
+    time
+        CSR matrix of travel times (s), fastest parallel edge.
+    length
+        CSR matrix of lengths (m) of the same edges (for km along routes).
+    landmass
+        Landmass label per node (-1 = unknown), see :meth:`with_landmasses`.
+    """
+
+    node_ids: np.ndarray
+    xy: np.ndarray
+    time: sp.csr_matrix
+    length: sp.csr_matrix
+    landmass: np.ndarray
+    fingerprint: str
+    _tree: cKDTree | None = field(default=None, repr=False)
+    _land_parts: list | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_graph(cls, G: nx.MultiDiGraph, *, weight: str = "travel_time") -> CompiledGraph:
+        """Compile a geoplan graph (validated first)."""
+        validate_graph(G)
+        node_ids = np.array(list(G.nodes), dtype=object)
+        index = {n: i for i, n in enumerate(node_ids)}
+        xy = np.array([[G.nodes[n]["x"], G.nodes[n]["y"]] for n in node_ids], dtype="float64")
+        rows, cols, w, ln = [], [], [], []
+        for u, v, d in G.edges(data=True):
+            if u == v:
+                continue
+            rows.append(index[u])
+            cols.append(index[v])
+            w.append(float(d[weight]))
+            ln.append(float(d["length"]))
+        rows_a, cols_a = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+        w_a, ln_a = np.asarray(w), np.asarray(ln)
+        # keep the fastest of parallel edges: sort by (row, col, time) and take the first
+        order = np.lexsort((w_a, cols_a, rows_a))
+        rows_a, cols_a, w_a, ln_a = rows_a[order], cols_a[order], w_a[order], ln_a[order]
+        first = np.ones(len(rows_a), dtype=bool)
+        first[1:] = (rows_a[1:] != rows_a[:-1]) | (cols_a[1:] != cols_a[:-1])
+        rows_a, cols_a, w_a, ln_a = rows_a[first], cols_a[first], w_a[first], ln_a[first]
+        # csgraph treats explicit zeros as missing edges: use a tiny positive time instead
+        w_a = np.maximum(w_a, 1e-6)
+        n = len(node_ids)
+        time = sp.csr_matrix((w_a, (rows_a, cols_a)), shape=(n, n))
+        length = sp.csr_matrix((np.maximum(ln_a, 1e-6), (rows_a, cols_a)), shape=(n, n))
+        h = hashlib.sha256()
+        h.update(xy.tobytes())
+        h.update(rows_a.tobytes())
+        h.update(cols_a.tobytes())
+        h.update(np.round(w_a, 3).tobytes())
+        return cls(node_ids, xy, time, length, np.full(n, -1, dtype=np.int64), h.hexdigest())
+
+    # ----------------------------------------------------------------- land
+    def with_landmasses(self, land: shapely.Geometry | None) -> CompiledGraph:
+        """Label each node with the land polygon (island) it stands on.
+
+        Points then snap only to nodes of their own landmass, so an access leg
+        never crosses a fjord or the sea. ``None`` switches this off.
+        """
+        if land is None:
+            self.landmass[:] = -1
+            self._land_parts = None
+            return self
+        parts = list(shapely.get_parts(land))
+        self._land_parts = parts
+        self.landmass[:] = _landmass_of(parts, self.xy)
+        return self
+
+    def landmass_of(self, xy: np.ndarray) -> np.ndarray:
+        if self._land_parts is None:
+            return np.full(len(xy), -1, dtype=np.int64)
+        return _landmass_of(self._land_parts, xy)
+
+    @property
+    def tree(self) -> cKDTree:
+        if self._tree is None:
+            self._tree = cKDTree(self.xy)
+        return self._tree
+
+    # ------------------------------------------------------------- snapping
+    def snap(self, xy: np.ndarray, *, access: AccessModel, names=None, file=None) -> Snap:
+        """Entry nodes and access times for points.
+
+        Parameters
+        ----------
+        xy
+            Points (m × 2, EPSG:25832).
+        access
+            The access-leg model.
+        names
+            Labels of the points, for error messages.
+        file
+            The file the points came from, for error messages.
+
+        Returns
+        -------
+        Snap
+            ``nodes`` (m × k node indices, -1 = none) and ``minutes``/``km``
+            (m × k access legs, inf where none).
+
+        Raises
+        ------
+        PointOutsideNetworkError
+            A point farther than ``access.max_snap_m`` from every node.
+        """
+        xy = np.asarray(xy, dtype="float64").reshape(-1, 2)
+        m = len(xy)
+        n = len(self.xy)
+        k_query = min(n, max(access.k * 4, 16))
+        dist, idx = self.tree.query(xy, k=k_query)
+        dist = np.asarray(dist).reshape(m, -1)
+        idx = np.asarray(idx).reshape(m, -1)
+        nearest = dist[:, 0]
+        far = nearest > access.max_snap_m
+        if far.any():
+            i = int(np.flatnonzero(far)[0])
+            label = names[i] if names is not None else f"point {i}"
+            raise PointOutsideNetworkError(
+                file,
+                f"{label!s} lies {nearest[i] / 1000:.1f} km from the nearest road-network node "
+                f"(more than {access.max_snap_m / 1000:.0f} km): it is outside the network's area",
+                "check lon/lat (WGS84, lon first) and that the point lies in the region",
+            )
+        point_land = self.landmass_of(xy)
+        same = (self.landmass[idx] == point_land[:, None]) | (point_land[:, None] < 0)
+        # islets without a node of their own: fall back to any node
+        none_same = ~same.any(axis=1)
+        same[none_same] = True
+        # pick the first k candidates that are on the same landmass
+        order = np.argsort(~same, axis=1, kind="stable")[:, : access.k]
+        nodes = np.take_along_axis(idx, order, axis=1)
+        d = np.take_along_axis(dist, order, axis=1)
+        ok = np.take_along_axis(same, order, axis=1)
+        nodes = np.where(ok, nodes, -1)
+        d = np.where(ok, d, np.inf)
+        return Snap(nodes=nodes, minutes=access.minutes(d), km=access.km(d), metres=d)
+
+
+@dataclass(frozen=True)
+class Snap:
+    """Entry nodes of points (see :meth:`CompiledGraph.snap`)."""
+
+    nodes: np.ndarray
+    minutes: np.ndarray
+    km: np.ndarray
+    metres: np.ndarray
+
+
+def _landmass_of(parts: list, xy: np.ndarray) -> np.ndarray:
+    tree = shapely.STRtree(parts)
+    pts = shapely.points(xy)
+    inp, part = tree.query(pts, predicate="within")
+    out = np.full(len(xy), -1, dtype=np.int64)
+    out[inp] = part
+    missing = np.flatnonzero(out < 0)
+    if len(missing):
+        near_in, near_part = tree.query_nearest(pts[missing], max_distance=3000.0, all_matches=False)
+        out[missing[near_in]] = near_part
+    return out
+
+
+@dataclass
+class TravelTimeMatrix:
+    """Travel times between two sets of points.
+
+    Attributes
+    ----------
+    origins, destinations
+        Ids of rows and columns (``pandas.Index``).
+    minutes
+        float32 array (origins × destinations); ``inf`` = unreachable or
+        beyond the cutoff.
+    km
+        Route lengths (float32) or ``None`` when not computed.
+    """
+
+    origins: pd.Index
+    destinations: pd.Index
+    minutes: np.ndarray
+    km: np.ndarray | None = None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.minutes.shape
+
+    def nearest(self) -> pd.DataFrame:
+        """For each origin, the nearest destination and its time.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by origin: ``nearest`` (destination id, ``None`` where none
+            is reachable) and ``minutes`` (inf where none). Ties go to the
+            first destination in column order.
+        """
+        if self.minutes.shape[1] == 0:
+            return pd.DataFrame({"nearest": [None] * len(self.origins), "minutes": np.inf},
+                                index=self.origins)
+        j = np.argmin(self.minutes, axis=1)
+        t = self.minutes[np.arange(len(j)), j].astype("float64")
+        ids = np.asarray(self.destinations, dtype=object)[j]
+        ids = np.where(np.isfinite(t), ids, None)
+        return pd.DataFrame({"nearest": ids, "minutes": t}, index=self.origins)
+
+    def subset(self, *, destinations=None, origins=None) -> TravelTimeMatrix:
+        """The matrix restricted to some destinations and/or origins (in the given order)."""
+        ri = np.arange(len(self.origins)) if origins is None else self.origins.get_indexer(origins)
+        ci = np.arange(len(self.destinations)) if destinations is None else self.destinations.get_indexer(destinations)
+        if (ri < 0).any() or (ci < 0).any():
+            raise KeyError("unknown origin or destination id in subset")
+        km = None if self.km is None else self.km[np.ix_(ri, ci)]
+        return TravelTimeMatrix(self.origins[ri], self.destinations[ci], self.minutes[np.ix_(ri, ci)], km)
+
+    def to_frame(self, *, max_minutes: float | None = None) -> pd.DataFrame:
+        """Long table ``origin, destination, minutes[, km]`` of reachable pairs, sorted."""
+        mask = np.isfinite(self.minutes)
+        if max_minutes is not None:
+            mask &= self.minutes <= max_minutes
+        r, c = np.nonzero(mask)
+        df = pd.DataFrame({"origin": np.asarray(self.origins)[r], "destination": np.asarray(self.destinations)[c],
+                           "minutes": self.minutes[r, c]})
+        if self.km is not None:
+            df["km"] = self.km[r, c]
+        return df
+
+    def save(self, path: Path) -> Path:
+        """Save as ``.npz`` (atomic)."""
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.tmp.npz")
+        np.savez_compressed(tmp, origins=np.asarray(self.origins, dtype=str),
+                            destinations=np.asarray(self.destinations, dtype=str), minutes=self.minutes,
+                            km=self.km if self.km is not None else np.zeros((0, 0), dtype=np.float32))
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> TravelTimeMatrix:
+        with np.load(path, allow_pickle=False) as z:
+            km = z["km"] if z["km"].size else None
+            return cls(pd.Index(z["origins"]), pd.Index(z["destinations"]), z["minutes"], km)
+
+
+def node_to_node_seconds(
+    cg: CompiledGraph,
+    sources: np.ndarray,
+    targets: np.ndarray,
+    *,
+    limit_s: float = np.inf,
+    reverse: bool = False,
+    batch_size: int = 64,
+    with_length: bool = False,
+    description: str = "Shortest paths",
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Shortest travel times (s) from source nodes to target nodes.
+
+    Parameters
+    ----------
+    cg
+        The compiled graph.
+    sources, targets
+        Node indices.
+    limit_s
+        Dijkstra stops at this time (seconds); farther targets are ``inf``.
+    reverse
+        Run on the transposed graph: times *from targets to sources* (useful
+        when there are fewer targets than sources), still returned as
+        ``sources × targets``.
+    batch_size
+        Sources per Dijkstra call (bounds memory: batch × nodes float64).
+    with_length
+        Also return the length (m) of each fastest path (via the shortest-path
+        tree; costs one extra pass per batch).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray | None)
+        float64 seconds and (optionally) metres, shape ``len(sources) × len(targets)``.
+    """
+    A = cg.time.T.tocsr() if reverse else cg.time
+    L = cg.length.T.tocsr() if reverse else cg.length
+    sources = np.asarray(sources, dtype=np.int64)
+    targets = np.asarray(targets, dtype=np.int64)
+    out = np.full((len(sources), len(targets)), np.inf)
+    out_len = np.full((len(sources), len(targets)), np.inf) if with_length else None
+    with task(description, total=len(sources)) as advance:
+        for start in range(0, len(sources), batch_size):
+            batch = sources[start:start + batch_size]
+            if with_length:
+                dist, pred = dijkstra(A, directed=True, indices=batch, limit=limit_s, return_predecessors=True)
+                out_len[start:start + len(batch)] = _tree_lengths(L, pred, dist)[:, targets]
+            else:
+                dist = dijkstra(A, directed=True, indices=batch, limit=limit_s)
+            out[start:start + len(batch)] = dist[:, targets]
+            advance(len(batch))
+    return out, out_len
+
+
+def _tree_lengths(L: sp.csr_matrix, pred: np.ndarray, dist: np.ndarray) -> np.ndarray:
+    """Path lengths along shortest-path trees (pointer jumping, vectorised).
+
+    ``pred`` and ``dist`` are (b × n) from :func:`scipy.sparse.csgraph.dijkstra`;
+    returns the (b × n) length (m) of the tree path from each source to each
+    node (0 at the source, inf where unreached).
+    """
+    b, n = pred.shape
+    p = pred.ravel()
+    has = p >= 0
+    v = np.tile(np.arange(n), b)
+    acc = np.zeros(b * n)
+    acc[has] = np.asarray(L[p[has], v[has]]).ravel()
+    rows = np.repeat(np.arange(b), n)
+    anc = np.where(has, rows * n + p, -1)
+    while (anc >= 0).any():
+        live = anc >= 0
+        acc[live] += acc[anc[live]]
+        nxt = np.full_like(anc, -1)
+        nxt[live] = anc[anc[live]]
+        anc = nxt
+    acc = acc.reshape(b, n)
+    acc[~np.isfinite(dist)] = np.inf
+    return acc
+
+
+def travel_time_matrix(
+    cg: CompiledGraph,
+    *,
+    origins_xy: np.ndarray,
+    destinations_xy: np.ndarray,
+    origin_ids=None,
+    destination_ids=None,
+    access: AccessModel | None = None,
+    max_minutes: float | None = None,
+    with_km: bool = False,
+    batch_size: int = 64,
+    origins_file=None,
+    destinations_file=None,
+    description: str = "Travel times",
+) -> TravelTimeMatrix:
+    """Door-to-door travel times (minutes) from every origin to every destination.
+
+    Time = access leg + network time + egress leg, minimised over the ``k``
+    entry nodes at each end. Dijkstra runs from whichever side has fewer
+    distinct entry nodes (on the transposed graph when that is the
+    destinations), with a cutoff of ``max_minutes`` when given.
+
+    Parameters
+    ----------
+    cg
+        Compiled graph (call :meth:`CompiledGraph.with_landmasses` first to
+        keep access legs on their island).
+    origins_xy, destinations_xy
+        Coordinates (EPSG:25832), shape (m × 2).
+    origin_ids, destination_ids
+        Labels; default ``0..m-1``.
+    access
+        Access-leg model (default :class:`AccessModel`).
+    max_minutes
+        Times above this are ``inf`` (faster: Dijkstra stops early).
+    with_km
+        Also compute route lengths (km), including access legs.
+
+    Returns
+    -------
+    TravelTimeMatrix
+    """
+    access = access or AccessModel()
+    origins_xy = np.asarray(origins_xy, dtype="float64").reshape(-1, 2)
+    destinations_xy = np.asarray(destinations_xy, dtype="float64").reshape(-1, 2)
+    oid = pd.Index(origin_ids if origin_ids is not None else range(len(origins_xy)))
+    did = pd.Index(destination_ids if destination_ids is not None else range(len(destinations_xy)))
+    so = cg.snap(origins_xy, access=access, names=list(oid), file=origins_file)
+    sd = cg.snap(destinations_xy, access=access, names=list(did), file=destinations_file)
+
+    o_nodes = np.unique(so.nodes[so.nodes >= 0])
+    d_nodes = np.unique(sd.nodes[sd.nodes >= 0])
+    limit_s = np.inf if max_minutes is None else max_minutes * 60.0
+    if len(o_nodes) <= len(d_nodes):
+        sec, met = node_to_node_seconds(cg, o_nodes, d_nodes, limit_s=limit_s, batch_size=batch_size,
+                                        with_length=with_km, description=description)
+    else:
+        sec_t, met_t = node_to_node_seconds(cg, d_nodes, o_nodes, limit_s=limit_s, reverse=True,
+                                            batch_size=batch_size, with_length=with_km, description=description)
+        sec, met = sec_t.T, (met_t.T if met_t is not None else None)
+    o_pos = np.searchsorted(o_nodes, np.where(so.nodes >= 0, so.nodes, o_nodes[0]))
+    d_pos = np.searchsorted(d_nodes, np.where(sd.nodes >= 0, sd.nodes, d_nodes[0]))
+
+    # 1) best entry node per origin, towards every destination node
+    acc_o = np.where(so.nodes >= 0, so.minutes, np.inf)
+    via_o = np.full((len(oid), len(d_nodes)), np.inf)
+    via_o_km = np.full_like(via_o, np.inf) if with_km else None
+    for a in range(so.nodes.shape[1]):
+        tot = acc_o[:, a][:, None] + sec[o_pos[:, a]] / 60.0
+        better = tot < via_o
+        via_o = np.where(better, tot, via_o)
+        if with_km:
+            via_o_km = np.where(better, so.km[:, a][:, None] + met[o_pos[:, a]] / 1000.0, via_o_km)
+    # 2) best exit node per destination
+    egr_d = np.where(sd.nodes >= 0, sd.minutes, np.inf)
+    best = np.full((len(oid), len(did)), np.inf)
+    best_km = np.full_like(best, np.inf) if with_km else None
+    for b in range(sd.nodes.shape[1]):
+        tot = via_o[:, d_pos[:, b]] + egr_d[:, b][None, :]
+        better = tot < best
+        best = np.where(better, tot, best)
+        if with_km:
+            best_km = np.where(better, via_o_km[:, d_pos[:, b]] + sd.km[:, b][None, :], best_km)
+    if max_minutes is not None:
+        best[best > max_minutes] = np.inf
+    minutes = best.astype(np.float32)
+    km = best_km.astype(np.float32) if with_km else None
+    if with_km:
+        km[~np.isfinite(minutes)] = np.inf
+    return TravelTimeMatrix(oid, did, minutes, km)
+
+
+def points_from_lonlat(lon, lat) -> np.ndarray:
+    """WGS84 lon/lat → EPSG:25832 x/y (m × 2)."""
+    from pyproj import Transformer
+
+    tr = Transformer.from_crs(4326, 25832, always_xy=True)
+    x, y = tr.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    return np.column_stack([x, y])
+
+
+def check_points_on_land(xy: np.ndarray, land: shapely.Geometry, *, names, file, tolerance_m: float = 2000.0) -> None:
+    """Raise :class:`PointOutsideNetworkError` for a point in the sea / outside the country's land."""
+    pts = shapely.points(np.asarray(xy))
+    shapely.prepare(land)
+    inside = shapely.dwithin(land, pts, tolerance_m)
+    if not inside.all():
+        i = int(np.flatnonzero(~inside)[0])
+        raise PointOutsideNetworkError(
+            file, f"{names[i]!s} is not on land (more than {tolerance_m / 1000:.0f} km from the coast)",
+            "check lon/lat (WGS84 degrees, lon first)")
+
+
+__all__ = [
+    "AccessModel",
+    "CompiledGraph",
+    "InputError",
+    "Snap",
+    "TravelTimeMatrix",
+    "check_points_on_land",
+    "node_to_node_seconds",
+    "points_from_lonlat",
+    "travel_time_matrix",
+]

@@ -1,0 +1,138 @@
+"""Scenario files: parse and validate up front.
+
+A scenario is a TOML file (see ``scenarios/baseline.toml``). It is validated
+as a whole before any work starts; an error names the file, the key and the
+fix. Unknown keys are errors (a typo must not be silently ignored).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from geoplan.errors import ScenarioError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NetworkSection(_Section):
+    """Which road network, and what to take out of it."""
+
+    source: str = Field("strategic", description="'strategic' or a path to an OSM file")
+    cut_links: list[str] = Field(default_factory=list, description="link_id values of the strategic network to remove")
+    stop_ferries: list[str] = Field(default_factory=list, description="link_id values of ferries to stop")
+
+
+class RoutingSection(_Section):
+    """Access legs from a point to the network (see :mod:`geoplan.routing`)."""
+
+    access_speed_kph: float = Field(40.0, gt=0, le=130)
+    access_circuity: float = Field(1.3, ge=1.0, le=3.0)
+    access_k: int = Field(4, ge=1, le=16)
+    max_snap_km: float = Field(15.0, gt=0)
+
+
+class AcuteSection(_Section):
+    """Access to the acute hospitals."""
+
+    include: list[str] | None = Field(None, description="site_id values; default: every kind='acute' site")
+    exclude: list[str] = Field(default_factory=list, description="site_id values to close")
+    cross_border: bool = Field(True, description="count neighbouring regions' acute hospitals")
+    thresholds: list[float] = Field(default_factory=lambda: [15.0, 30.0, 45.0, 60.0])
+    bands: list[float] = Field(default_factory=lambda: [15.0, 30.0, 45.0, 60.0], description="map colour bands (minutes)")
+    hours: list[int] = Field(default_factory=list, description="hours of day (0-23) to compute coverage for, using opening_hours")
+    opening_hours: dict[str, str] = Field(default_factory=dict, description="site_id → 'HH-HH' overriding the table")
+    by_function: bool = Field(False, description="write acute_by_function.csv")
+    n_minus_1: bool = Field(False, description="close each acute hospital in turn")
+
+    @field_validator("thresholds", "bands")
+    @classmethod
+    def _sorted_positive(cls, v: list[float]) -> list[float]:
+        if not v or any(x <= 0 for x in v) or sorted(v) != v:
+            raise ValueError("must be a non-empty increasing list of positive minutes, e.g. [15, 30, 45, 60]")
+        return v
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, v: list[int]) -> list[int]:
+        if any(h < 0 or h > 23 for h in v):
+            raise ValueError("hours must be between 0 and 23")
+        return v
+
+
+class OutputSection(_Section):
+    maps: bool = True
+    report: bool = True
+
+
+class Scenario(_Section):
+    """A whole scenario file."""
+
+    name: str = Field(..., pattern=r"^[A-Za-z0-9_.-]+$", description="used as the output folder name")
+    title: str | None = None
+    description: str = ""
+    region: str = "midtjylland"
+    lang: Literal["da", "en"] = "da"
+    network: NetworkSection = Field(default_factory=NetworkSection)
+    routing: RoutingSection = Field(default_factory=RoutingSection)
+    acute: AcuteSection | None = None
+    prehospital: dict | None = None
+    health_houses: dict | None = None
+    psychiatry_houses: dict | None = None
+    joint_houses: dict | None = None
+    output: OutputSection = Field(default_factory=OutputSection)
+    path: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _something_to_do(self) -> Scenario:
+        if not any([self.acute, self.prehospital, self.health_houses, self.psychiatry_houses, self.joint_houses]):
+            raise ValueError(
+                "the scenario has nothing to compute: add at least one of the sections "
+                "[acute], [prehospital], [health_houses], [psychiatry_houses], [joint_houses]"
+            )
+        return self
+
+
+def _format_loc(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc) or "(top level)"
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file.
+
+    Raises
+    ------
+    ScenarioError
+        Names the file, the key and what to write instead.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(path, "scenario file not found", "give the path to a .toml file, e.g. scenarios/baseline.toml")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(path, f"not valid TOML: {exc}", "fix the syntax (strings in quotes, [sections], key = value)") from exc
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(path, "not UTF-8 text", "save the file as UTF-8") from exc
+    try:
+        sc = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = _format_loc(err["loc"])
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            problem, fix = f"unknown key {loc!r}", "remove it or check its spelling (see scenarios/baseline.toml)"
+        elif kind == "missing":
+            problem, fix = f"missing key {loc!r}", f"add {loc} = ..."
+        else:
+            problem, fix = f"key {loc!r}: {err['msg']}", "correct the value"
+        more = len(exc.errors()) - 1
+        if more:
+            problem += f" (and {more} more problem{'s' if more > 1 else ''})"
+        raise ScenarioError(path, problem, fix) from exc
+    return sc.model_copy(update={"path": path})
