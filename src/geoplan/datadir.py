@@ -88,7 +88,8 @@ class InputSpec:
 
     def describe_source(self) -> str:
         """One line on where to get the file."""
-        return f"{self.official} (download: {self.url}; licence: {self.licence}; year {self.year})"
+        how = "export by hand" if self.manual else f"download: {self.url}"
+        return f"{self.official} ({how}; licence: {self.licence}; year {self.year})"
 
 
 @dataclass(frozen=True)

@@ -158,7 +158,13 @@ def population_cells(
     muni_geom = munis.dissolve("kode").geometry
     shapely.prepare(muni_geom.to_numpy())
     clipped = shapely.intersection(squares, muni_geom.loc[cells["kode"]].to_numpy())
-    clipped = np.where(shapely.is_empty(clipped) | (shapely.area(clipped) < 1.0), squares, clipped)
+    # squares whose pixels lie just off the 1:500k coastline: clip to the coastal snap buffer instead
+    empty = shapely.is_empty(clipped) | (shapely.area(clipped) < 1.0)
+    if empty.any():
+        coast = muni_geom.buffer(snap_distance).loc[cells["kode"].to_numpy()[empty]].to_numpy()
+        clipped[empty] = shapely.intersection(squares[empty], coast)
+        empty = shapely.is_empty(clipped) | (shapely.area(clipped) < 1.0)
+        clipped[empty] = squares[empty]
 
     km = cell_size // 1000 if cell_size % 1000 == 0 else cell_size / 1000
     base_id = [f"{km}km_{gy}_{gx}" for gx, gy in zip(cells["gx"], cells["gy"], strict=True)]

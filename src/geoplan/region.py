@@ -25,7 +25,7 @@ from geoplan.errors import InputError
 
 CRS = "EPSG:25832"
 #: Bump when the way cells or networks are derived changes (invalidates caches).
-CACHE_VERSION = "1"
+CACHE_VERSION = "3"
 
 #: Fact tables a region folder may hold (file stem → what it is).
 FACT_TABLES = {
@@ -88,12 +88,11 @@ class Region:
 
         raster = input_path(self.manifest, "population")
         totals_path = input_path(self.manifest, "municipality_totals")
-        key = _hash_files([raster, totals_path]) + _hash_text(
-            ",".join(self.manifest.municipalities) + CACHE_VERSION + "cells"
-        )
+        key = _hash_text(_hash_files([raster, totals_path]) + ",".join(self.manifest.municipalities)
+                         + CACHE_VERSION + "cells")
         cache = datadir.cache_dir() / f"{self.name}-cells-{key[:16]}.parquet"
         if cache.is_file():
-            cells = gpd.read_parquet(cache)
+            cells = gpd.read_parquet(cache).set_crs(CRS, allow_override=True)
         else:
             cells = population_cells(
                 raster_path=raster,

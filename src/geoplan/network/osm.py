@@ -157,7 +157,8 @@ def graph_from_osm_file(
     G = _keep_drivable(G)
     if G.number_of_edges() == 0:
         raise InputError(path, "holds no drivable roads (highway=motorway…service)", "export roads for cars")
-    G = ox.simplification.simplify_graph(G)
+    # keep nodes where the road class or speed changes, so each edge has one speed
+    G = ox.simplification.simplify_graph(G, edge_attrs_differ=["highway", "maxspeed"])
     G = finish_osm_graph(G, speeds=speeds)
     if cached:
         tmpfile = cached.with_name(cached.name + ".tmp")

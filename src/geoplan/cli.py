@@ -1,0 +1,171 @@
+"""Command-line interface: ``geoplan run | compare | od | locate | data``.
+
+The CLI is thin: it parses arguments, turns on progress output and calls the
+library. Any :class:`~geoplan.errors.GeoplanError` is printed as a one-paragraph
+message (file, field, fix) and exits with status 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from geoplan import __version__, progress
+from geoplan.errors import GeoplanError
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from geoplan.pipeline import run_scenario
+    from geoplan.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    ctx = run_scenario(scenario, out=Path(args.out) if args.out else None)
+    print(f"Wrote {len(ctx.written)} outputs to {ctx.out} in {ctx.timings['total']:.1f} s:")
+    for name in sorted(set(ctx.written)):
+        print(f"  {name}")
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from geoplan.compare import compare_scenarios
+    from geoplan.scenario import load_scenario
+
+    a, b = load_scenario(args.a), load_scenario(args.b)
+    out = compare_scenarios(a, b, out=Path(args.out) if args.out else None)
+    print(f"Wrote comparison to {out}")
+    return 0
+
+
+def _cmd_od(args: argparse.Namespace) -> int:
+    from geoplan.od import od_table, read_points_csv
+    from geoplan.outputs import write_csv
+    from geoplan.region import load_region
+    from geoplan.routing import AccessModel, CompiledGraph
+
+    points = read_points_csv(args.points)
+    to = read_points_csv(args.to) if args.to else None
+    region = load_region(args.region)
+    G = region.network(args.network)
+    cg = CompiledGraph.from_graph(G).with_landmasses(region.land)
+    table = od_table(region, cg, points, to=to, access=AccessModel(), points_file=args.points, to_file=args.to)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(table, out, float_digits=1)
+    print(f"Wrote {len(table)} pairs to {out}")
+    return 0
+
+
+def _cmd_locate(args: argparse.Namespace) -> int:
+    from geoplan.locate.io import locate_from_files
+
+    fixed = [s for s in (args.fixed or "").split(",") if s]
+    result = locate_from_files(cost_matrix=Path(args.cost_matrix), demand=Path(args.demand), model=args.model,
+                               p=args.p, max_minutes=args.max_minutes, fixed=fixed, solver=args.solver,
+                               time_limit=args.time_limit, out=Path(args.out))
+    print(f"{args.model}: status {result['status']}, objective {result['objective']}, "
+          f"{len(result['sites'])} sites → {args.out}")
+    return 0
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    from geoplan.datadir import check_inputs, data_dir, fetch_input, load_manifest
+
+    manifest = load_manifest(args.region)
+    statuses = check_inputs(manifest)
+    if args.data_command == "check":
+        print(f"Data directory: {data_dir()}")
+        missing_required = 0
+        for st in statuses:
+            mark = "ok     " if st.present else "MISSING"
+            size = f"{st.size_bytes / 1e6:7.1f} MB" if st.present else " " * 10
+            req = "" if st.spec.required else " (optional)"
+            print(f"  {mark} {size}  {st.spec.file}{req}")
+            if not st.present:
+                print(f"          get it from: {st.spec.describe_source()}")
+                missing_required += st.spec.required
+        if missing_required:
+            print(f"{missing_required} required input(s) missing: run `geoplan data fetch --region {args.region}` "
+                  "or copy them into the data directory (or set GEOPLAN_DATA_DIR).")
+            return 1
+        print("All required inputs are present.")
+        return 0
+    # fetch
+    failures = 0
+    for st in statuses:
+        if st.present:
+            continue
+        try:
+            path = fetch_input(st.spec)
+            print(f"  fetched {st.spec.file} → {path}")
+        except GeoplanError as exc:
+            failures += 1
+            print(f"  could not fetch {st.spec.file}: {exc}", file=sys.stderr)
+    if not any(not st.present for st in statuses):
+        print("Nothing to fetch: all inputs are present.")
+    return 1 if failures else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="geoplan", description="Health-care location planning for Region Midtjylland.")
+    p.add_argument("--version", action="version", version=f"geoplan {__version__}")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="run a scenario file and write tables and maps")
+    r.add_argument("scenario", help="scenario TOML file, e.g. scenarios/baseline.toml")
+    r.add_argument("--out", help="output folder (default maps/<scenario name>/)")
+    r.set_defaults(func=_cmd_run)
+
+    c = sub.add_parser("compare", help="compare two scenarios: side-by-side map and delta table")
+    c.add_argument("a", help="first scenario (e.g. today)")
+    c.add_argument("b", help="second scenario")
+    c.add_argument("--out", help="output folder (default maps/compare-<a>-vs-<b>/)")
+    c.set_defaults(func=_cmd_compare)
+
+    o = sub.add_parser("od", help="drive times between places (CSV name,lon,lat)")
+    o.add_argument("points", help="CSV with columns name,lon,lat (WGS84)")
+    o.add_argument("--to", help="second CSV: times POINTS × TO instead of all pairs of POINTS")
+    o.add_argument("--region", default="midtjylland")
+    o.add_argument("--network", default=None, help="'strategic' (default) or an OSM file")
+    o.add_argument("--out", required=True, help="output CSV: from,to,minutes,km")
+    o.set_defaults(func=_cmd_od)
+
+    lo = sub.add_parser("locate", help="solve a location model on your own cost matrix")
+    lo.add_argument("--cost-matrix", required=True, help="CSV demand_id,site_id,minutes (missing pair = unreachable)")
+    lo.add_argument("--demand", required=True, help="CSV demand_id,weight")
+    lo.add_argument("--model", required=True, choices=["lscp", "mclp", "pmedian", "pcenter"])
+    lo.add_argument("--p", type=int, help="number of sites (mclp, pmedian, pcenter)")
+    lo.add_argument("--max-minutes", type=float, help="coverage threshold T (lscp, mclp)")
+    lo.add_argument("--fixed", help="comma-separated site ids that must be open")
+    lo.add_argument("--solver", default="highs", choices=["highs", "cbc"])
+    lo.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
+    lo.add_argument("--out", required=True, help="RESULT.json")
+    lo.set_defaults(func=_cmd_locate)
+
+    d = sub.add_parser("data", help="inputs in the data directory")
+    dsub = d.add_subparsers(dest="data_command", required=True)
+    for name, helptext in (("check", "say which inputs are present and which are missing"),
+                           ("fetch", "download missing inputs from their official locations")):
+        x = dsub.add_parser(name, help=helptext)
+        x.add_argument("--region", default="midtjylland")
+        x.set_defaults(func=_cmd_data)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    progress.enable(not args.quiet)
+    try:
+        return args.func(args)
+    except GeoplanError as exc:
+        print(f"geoplan: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("geoplan: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
