@@ -1,8 +1,4 @@
-"""The steps of a run, one per scenario section.
-
-Each step takes the :class:`~geoplan.pipeline.RunContext`, computes its
-measures and writes its tables and maps into ``ctx.out`` (the staging folder).
-"""
+"""The ``[acute]`` step: drive times to the acute hospitals."""
 
 from __future__ import annotations
 
@@ -61,9 +57,3 @@ def acute(ctx: RunContext) -> None:
                          path=ctx.out / "acute.html")
         ctx.written.append("acute.html")
     progress.step(f"acute: {100 * total.get('share_within_30', np.nan):.1f} % within 30 min")
-
-
-#: (scenario section, step function), in run order.
-STEPS = [
-    ("acute", acute),
-]
