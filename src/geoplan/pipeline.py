@@ -27,6 +27,29 @@ from geoplan.routing import AccessModel, CompiledGraph, TravelTimeMatrix, travel
 from geoplan.scenario import Scenario
 
 
+@dataclass(frozen=True)
+class CellMeasure:
+    """A per-cell time measure a step publishes, for reports and ``geoplan compare``.
+
+    Attributes
+    ----------
+    minutes
+        One value per row of ``ctx.cells`` (inf = unreachable).
+    label_da, label_en
+        What the minutes are to, e.g. "nærmeste akuthospital" / "nearest acute hospital".
+    thresholds
+        Minutes at which shares are reported.
+    """
+
+    minutes: np.ndarray
+    label_da: str
+    label_en: str
+    thresholds: tuple[float, ...]
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label_da
+
+
 @dataclass
 class RunContext:
     """Everything the steps of a run share (built lazily, once)."""
@@ -38,6 +61,7 @@ class RunContext:
     written: list[str] = field(default_factory=list)
     headlines: list[dict] = field(default_factory=list)
     results: dict = field(default_factory=dict)
+    measures: dict[str, CellMeasure] = field(default_factory=dict)
     _matrices: dict = field(default_factory=dict, repr=False)
 
     @property

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from geoplan.errors import ScenarioError
+from geoplan.prehospital import PrehospitalSection
 
 
 class _Section(BaseModel):
@@ -49,6 +50,10 @@ class AcuteSection(_Section):
     opening_hours: dict[str, str] = Field(default_factory=dict, description="site_id → 'HH-HH' overriding the table")
     by_function: bool = Field(False, description="write acute_by_function.csv")
     n_minus_1: bool = Field(False, description="close each acute hospital in turn")
+    cuts: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="named sets of strategic-network link_id values to cut (roads, bridges, ferries) for N-1",
+    )
 
     @field_validator("thresholds", "bands")
     @classmethod
@@ -81,7 +86,7 @@ class Scenario(_Section):
     network: NetworkSection = Field(default_factory=NetworkSection)
     routing: RoutingSection = Field(default_factory=RoutingSection)
     acute: AcuteSection | None = None
-    prehospital: dict | None = None
+    prehospital: PrehospitalSection | None = None
     health_houses: dict | None = None
     psychiatry_houses: dict | None = None
     joint_houses: dict | None = None
