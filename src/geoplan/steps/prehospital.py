@@ -1,0 +1,978 @@
+"""The ``[prehospital]`` step: ambulance, physician-car and helicopter response against the targets.
+
+The model is in :mod:`geoplan.prehospital`; this step reads the region's fact
+tables (``ambulance_stations.csv``, ``physician_cars.csv``,
+``helicopter_bases.csv``), computes cells × sites matrices on the road graph
+(Dijkstra from the few sites), evaluates each hour of ``prehospital.hours``
+and compares the result with the measured response times per postcode.
+
+Writes
+------
+prehospital_coverage_by_municipality.csv, prehospital_coverage_by_postcode.csv
+    Per area and per evaluated hour (column suffix ``_h12``, ``_h03``):
+    population; ambulance response mean/p90 and shares within the thresholds;
+    the share within each service target (``A10_share_h12`` …), whether it is
+    met (``A10_met_h12``) and the missed targets (``misses_h12``, e.g.
+    ``"A10 A15"``); the same for the first arriving resource against the
+    A-targets (``first_...``), and which resource arrives first (population
+    shares). Shares are population-weighted: population stands in for trips.
+prehospital_validation.csv
+    Per Midtjylland postcode of the measured file: modelled mean ambulance
+    response (population-weighted over the postcode's cells, averaged over
+    ``validation.hours``), measured mean, trips, error (modelled − measured),
+    the same for the textbook (uncalibrated) parameters, and diagnostics.
+prehospital_validation_summary.csv / .json
+    MAE, bias, RMSE and correlation over postcodes with ``>= min_trips`` trips
+    for the scenario's (calibrated) parameters, the textbook parameters and a
+    fresh least-squares fit.
+prehospital_cells.gpkg
+    Per cell and hour: minutes per resource, first arrival and who arrives.
+prehospital.html
+    Map of first-arrival minutes, sites, and postcodes missing a target.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from geoplan import progress
+from geoplan.coverage import round_table, weighted_quantile
+from geoplan.datadir import input_path
+from geoplan.errors import DataMissingError, InputError, ScenarioError
+from geoplan.outputs import write_csv, write_gpkg, write_text
+from geoplan.pipeline import CellMeasure, RunContext, cells_frame, municipality_names
+from geoplan.prehospital import (
+    PrehospitalSection,
+    assign_points_to_areas,
+    available_mask,
+    calibrate_linear,
+    emergency_graph,
+    graph_has_ferries,
+    group_weighted_mean,
+    helicopter_minutes,
+    is_daytime,
+    nearest_available,
+    read_measured_response,
+    read_postcodes,
+    sites_to_cells,
+    target_shares,
+    validation_metrics,
+)
+from geoplan.routing import CompiledGraph
+
+RESOURCES = ("ambulance", "physician_car", "helicopter")
+_TEXT = {
+    "ambulance": ("ambulance", "ambulance"),
+    "physician_car": ("akutlægebil", "physician car"),
+    "helicopter": ("helikopter", "helicopter"),
+}
+
+
+def _hh(hour: int) -> str:
+    return f"h{hour:02d}"
+
+
+# =============================================================================== sites
+
+
+def _select(
+    table: pd.DataFrame,
+    *,
+    id_column: str,
+    kinds: list[str] | None,
+    include,
+    exclude,
+    key: str,
+    ctx: RunContext,
+    table_file,
+) -> pd.DataFrame:
+    known = set(table[id_column])
+    for label, lst in (
+        (f"prehospital.{key}.include", include or []),
+        (f"prehospital.{key}.exclude", exclude),
+    ):
+        unknown = sorted(set(lst) - known)
+        if unknown:
+            raise ScenarioError(
+                ctx.scenario.path,
+                f"{label}: unknown id {unknown}",
+                f"use {id_column} values from {table_file} (e.g. {', '.join(sorted(known)[:5])})",
+            )
+    if include:
+        sel = table[table[id_column].isin(include)]
+    elif kinds is not None and "kind" in table.columns:
+        sel = table[table["kind"].isin(kinds)]
+    else:
+        sel = table
+    sel = sel[~sel[id_column].isin(exclude)]
+    return sel.sort_values(id_column).reset_index(drop=True)
+
+
+def _with_hours(
+    sites: pd.DataFrame,
+    *,
+    id_column: str,
+    overrides: dict[str, str],
+    key: str,
+    ctx: RunContext,
+    table_file,
+) -> pd.DataFrame:
+    if "hours" not in sites.columns:
+        raise InputError(table_file, "no column 'hours'", "add opening hours per row, e.g. 00-24")
+    unknown = sorted(set(overrides) - set(sites[id_column]))
+    if unknown:
+        raise ScenarioError(
+            ctx.scenario.path,
+            f"prehospital.{key}.hours: unknown or unused id {unknown}",
+            f"use {id_column} values of the selected rows of {table_file}",
+        )
+    s = sites.copy()
+    s["hours"] = [
+        overrides.get(i, str(h or "").strip())
+        for i, h in zip(s[id_column], s["hours"], strict=True)
+    ]
+    for i, spec in zip(s[id_column], s["hours"], strict=True):
+        try:
+            available_mask([spec], hour=0)
+        except ValueError as exc:
+            raise InputError(
+                table_file, f"{id_column} {i}: {exc}", "use the form '00-24' or '07-19'"
+            ) from exc
+    return s
+
+
+def _stations(ctx: RunContext, sec: PrehospitalSection) -> pd.DataFrame:
+    f = ctx.region.folder / "ambulance_stations.csv"
+    t = ctx.region.facilities("ambulance_stations")
+    s = _select(
+        t,
+        id_column="station_id",
+        kinds=sec.ambulance.kinds,
+        include=sec.ambulance.include,
+        exclude=sec.ambulance.exclude,
+        key="ambulance",
+        ctx=ctx,
+        table_file=f,
+    )
+    if s.empty:
+        raise ScenarioError(
+            ctx.scenario.path,
+            "prehospital.ambulance: no station selected",
+            "check ambulance.kinds / include / exclude",
+        )
+    s = _with_hours(
+        s,
+        id_column="station_id",
+        overrides=sec.ambulance.hours,
+        key="ambulance",
+        ctx=ctx,
+        table_file=f,
+    )
+    return s.rename(columns={"station_id": "site_id"})
+
+
+def _cars(ctx: RunContext, sec: PrehospitalSection) -> pd.DataFrame:
+    f = ctx.region.folder / "physician_cars.csv"
+    t = ctx.region.facilities("physician_cars")
+    p = sec.physician_car
+    s = _select(
+        t,
+        id_column="base_id",
+        kinds=p.kinds,
+        include=p.include,
+        exclude=p.exclude,
+        key="physician_car",
+        ctx=ctx,
+        table_file=f,
+    )
+    s = _with_hours(
+        s, id_column="base_id", overrides=p.hours, key="physician_car", ctx=ctx, table_file=f
+    )
+    return s.rename(columns={"base_id": "site_id"})
+
+
+def _helis(ctx: RunContext, sec: PrehospitalSection) -> pd.DataFrame:
+    f = ctx.region.folder / "helicopter_bases.csv"
+    t = ctx.region.facilities("helicopter_bases")
+    h = sec.helicopter
+    s = _select(
+        t,
+        id_column="base_id",
+        kinds=None,
+        include=h.include,
+        exclude=h.exclude,
+        key="helicopter",
+        ctx=ctx,
+        table_file=f,
+    )
+    for col, override in (
+        ("launch_delay_day_min", h.launch_delay_day_min),
+        ("launch_delay_night_min", h.launch_delay_night_min),
+    ):
+        if override is not None:
+            s[col] = float(override)
+        else:
+            if col not in s.columns:
+                raise InputError(
+                    f, f"no column {col!r}", f"add it or set prehospital.helicopter.{col}"
+                )
+            v = pd.to_numeric(s[col], errors="coerce")
+            if v.isna().any():
+                raise InputError(
+                    f,
+                    f"{col} missing or not a number for {s.loc[v.isna(), 'base_id'].tolist()}",
+                    f"fill it in or set prehospital.helicopter.{col}",
+                )
+            s[col] = v.astype(float)
+    for col in ("day", "night"):
+        if col not in s.columns:
+            raise InputError(f, f"no column {col!r}", "add day and night availability (1/0)")
+        s[col] = pd.to_numeric(s[col], errors="coerce").fillna(0).astype(int)
+    return s.rename(columns={"base_id": "site_id"})
+
+
+# =============================================================================== road matrices
+
+
+class _Roads:
+    """Cells × sites road minutes, free-flow or blue-light (cached per site set and factor)."""
+
+    def __init__(self, ctx: RunContext):
+        self.ctx = ctx
+        self.ferries = graph_has_ferries(ctx.graph)
+        self._graphs: dict[float, CompiledGraph] = {}
+        self._mats: dict = {}
+
+    def compiled(self, factor: float) -> CompiledGraph:
+        if factor == 1.0 or not self.ferries:
+            return self.ctx.compiled
+        key = round(factor, 6)
+        if key not in self._graphs:
+            progress.step(
+                f"prehospital: compiling the blue-light graph (factor {factor:.3f}, ferries not sped up)"
+            )
+            self._graphs[key] = CompiledGraph.from_graph(
+                emergency_graph(self.ctx.graph, speed_factor=factor)
+            ).with_landmasses(self.ctx.region.land)
+        return self._graphs[key]
+
+    def free(self, name: str, sites: pd.DataFrame) -> np.ndarray:
+        key = (name, tuple(sites["site_id"]), 1.0)
+        if key not in self._mats:
+            cells = self.ctx.cells
+            m = sites_to_cells(
+                self.ctx.compiled,
+                sites_xy=sites[["x", "y"]].to_numpy(),
+                cells_xy=cells[["x", "y"]].to_numpy(),
+                site_ids=sites["site_id"].to_numpy(),
+                cell_ids=cells["cell_id"].to_numpy(),
+                access=self.ctx.access,
+                description=f"Travel times from {name}",
+            )
+            self._mats[key] = m.minutes.astype("float64")
+        return self._mats[key]
+
+    def emergency(self, name: str, sites: pd.DataFrame, factor: float) -> np.ndarray:
+        """Road minutes at blue-light speed: free/factor, except that ferry legs keep their time."""
+        if not self.ferries or factor == 1.0:
+            return self.free(name, sites) / factor
+        key = (name, tuple(sites["site_id"]), round(factor, 6))
+        if key not in self._mats:
+            cells = self.ctx.cells
+            m = sites_to_cells(
+                self.compiled(factor),
+                sites_xy=sites[["x", "y"]].to_numpy(),
+                cells_xy=cells[["x", "y"]].to_numpy(),
+                site_ids=sites["site_id"].to_numpy(),
+                cell_ids=cells["cell_id"].to_numpy(),
+                access=self.ctx.access,
+                speed_factor=factor,
+                description=f"Blue-light times from {name}",
+            )
+            self._mats[key] = m.minutes.astype("float64")
+        return self._mats[key]
+
+
+# =============================================================================== evaluation
+
+
+def _evaluate_hour(
+    ctx, sec: PrehospitalSection, hour: int, *, roads: _Roads, stations, cars, helis, delay, factor
+):
+    """Minutes per resource, first arrival and who arrives first, for one hour of day."""
+    wd = sec.weekday
+    out: dict[str, np.ndarray] = {}
+    amb_open = available_mask(stations["hours"], hour=hour, weekday=wd)
+    E = roads.emergency("ambulance stations", stations, factor)
+    out["ambulance"], j = nearest_available(E, available=amb_open, delay_min=delay)
+    out["ambulance_site"] = _ids(stations, j)
+    pb = sec.priority_b
+    if pb.speed_factor is None or pb.speed_factor == factor:
+        out["priority_b"] = out["ambulance"] + pb.extra_delay_min
+    else:
+        Eb = roads.emergency("ambulance stations", stations, pb.speed_factor)
+        out["priority_b"], _ = nearest_available(
+            Eb, available=amb_open, delay_min=delay + pb.extra_delay_min
+        )
+    n = len(ctx.cells)
+    if sec.physician_car.enabled and len(cars):
+        p = sec.physician_car
+        Ec = roads.emergency("physician cars", cars, p.speed_factor)
+        car_open = available_mask(cars["hours"], hour=hour, weekday=wd)
+        out["physician_car"], jc = nearest_available(
+            Ec, available=car_open, delay_min=sec.call_handling_min + p.turnout_min
+        )
+        out["physician_car_site"] = _ids(cars, jc)
+    else:
+        out["physician_car"], out["physician_car_site"] = (
+            np.full(n, np.inf),
+            np.full(n, "", dtype=object),
+        )
+    if sec.helicopter.enabled and len(helis):
+        h = sec.helicopter
+        day = is_daytime(hour, h.daytime, weekday=wd)
+        launch = helis["launch_delay_day_min" if day else "launch_delay_night_min"].to_numpy(float)
+        on = helis["day" if day else "night"].to_numpy() == 1
+        H = helicopter_minutes(
+            ctx.cells[["x", "y"]].to_numpy(),
+            helis[["x", "y"]].to_numpy(),
+            cruise_kph=h.cruise_kph,
+            launch_delay_min=launch,
+            approach_min=h.approach_min,
+        )
+        out["helicopter"], jh = nearest_available(H, available=on, delay_min=sec.call_handling_min)
+        out["helicopter_site"] = _ids(helis, jh)
+    else:
+        out["helicopter"], out["helicopter_site"] = np.full(n, np.inf), np.full(n, "", dtype=object)
+    stack = np.vstack([out[r] for r in RESOURCES])
+    first_i = np.argmin(stack, axis=0)
+    out["first"] = stack[first_i, np.arange(n)]
+    out["first_by"] = np.where(
+        np.isfinite(out["first"]), np.asarray(RESOURCES, dtype=object)[first_i], ""
+    )
+    return out
+
+
+def _ids(sites: pd.DataFrame, j: np.ndarray) -> np.ndarray:
+    ids = sites["site_id"].to_numpy(dtype=object)
+    return np.where(j >= 0, ids[np.maximum(j, 0)], "")
+
+
+def _area_table(
+    ctx,
+    sec: PrehospitalSection,
+    by_hour: dict,
+    groups: np.ndarray,
+    *,
+    key_column: str,
+    labels: dict,
+    total_label: str | None,
+) -> pd.DataFrame:
+    """The coverage table (one row per area, + total), columns per hour."""
+    pop = ctx.cells["pop"].to_numpy(float)
+    g = np.asarray(groups, dtype=object)
+    keys = sorted({x for x in g if x is not None and not pd.isna(x)})
+    sel = [(k, g == k) for k in keys]
+    if total_label is not None:
+        sel.append(("", np.ones(len(g), dtype=bool)))
+    base = pd.DataFrame(
+        {
+            key_column: [k for k, _ in sel],
+            "name": [labels.get(k, "") if k else total_label for k, _ in sel],
+            "population": [float(pop[s].sum()) for _, s in sel],
+        }
+    )
+    a_targets = [t for t in sec.targets if t.priority == "A"]
+    frames = [base]
+    for hour, r in by_hour.items():
+        suf = _hh(hour)
+        cols: dict[str, list] = {}
+        for measure, prefix in (
+            ("ambulance", "amb"),
+            ("first", "first"),
+            ("physician_car", "alb"),
+            ("helicopter", "heli"),
+        ):
+            m = r[measure]
+            cols[f"{prefix}_mean_{suf}"] = [_wmean(m[s], pop[s]) for _, s in sel]
+            if measure in ("ambulance", "first"):
+                cols[f"{prefix}_p90_{suf}"] = [weighted_quantile(m[s], pop[s], 0.9) for _, s in sel]
+                for t in sec.thresholds:
+                    cols[f"{prefix}_within_{_fmt(t)}_{suf}"] = [
+                        _share(m[s], pop[s], t) for _, s in sel
+                    ]
+        tab = target_shares(
+            r["ambulance"],
+            r["priority_b"],
+            pop,
+            g,
+            targets=sec.targets,
+            total_label="__total__" if total_label is not None else None,
+        )
+        first_tab = target_shares(
+            r["first"],
+            r["first"],
+            pop,
+            g,
+            targets=a_targets,
+            total_label="__total__" if total_label is not None else None,
+        )
+        idx = [k if k else "__total__" for k, _ in sel]
+        tab, first_tab = tab.reindex(idx), first_tab.reindex(idx)
+        for t in sec.targets:
+            cols[f"{t.label}_share_{suf}"] = tab[f"{t.label}_share"].to_list()
+            cols[f"{t.label}_met_{suf}"] = tab[f"{t.label}_met"].astype(int).to_list()
+        cols[f"misses_{suf}"] = tab["misses"].to_list()
+        cols[f"n_missed_{suf}"] = tab["n_missed"].astype(int).to_list()
+        for t in a_targets:
+            cols[f"first_{t.label}_share_{suf}"] = first_tab[f"{t.label}_share"].to_list()
+        cols[f"first_misses_{suf}"] = first_tab["misses"].to_list()
+        for res in RESOURCES:
+            cols[f"first_by_{res}_{suf}"] = [
+                _share_eq(r["first_by"][s], pop[s], res) for _, s in sel
+            ]
+        frames.append(pd.DataFrame(cols))
+    return pd.concat(frames, axis=1)
+
+
+def _fmt(t: float) -> str:
+    return str(int(t)) if float(t).is_integer() else str(t).replace(".", "_")
+
+
+def _wmean(m, w) -> float:
+    f = np.isfinite(m) & (w > 0)
+    return float(np.average(m[f], weights=w[f])) if f.any() and w[f].sum() > 0 else float("nan")
+
+
+def _share(m, w, t) -> float:
+    tot = w.sum()
+    return float(w[m <= t].sum() / tot) if tot > 0 else float("nan")
+
+
+def _share_eq(x, w, v) -> float:
+    tot = w.sum()
+    return float(w[x == v].sum() / tot) if tot > 0 else float("nan")
+
+
+# =============================================================================== validation
+
+
+def _validation(
+    ctx,
+    sec: PrehospitalSection,
+    *,
+    roads: _Roads,
+    stations: pd.DataFrame,
+    postcode_of: np.ndarray,
+    postcodes,
+) -> dict:
+    """Modelled vs measured mean ambulance response per postcode; calibration by least squares."""
+    v = sec.validation
+    path = input_path(ctx.region.manifest, "ambulance_response")
+    measured = read_measured_response(path, region=v.region_label)
+    pop = ctx.cells["pop"].to_numpy(float)
+    F = roads.free("ambulance stations", stations)
+    opens = [available_mask(stations["hours"], hour=h, weekday=sec.weekday) for h in v.hours]
+
+    # free-flow drive to the nearest available station, averaged over the validation hours
+    drive = np.mean([nearest_available(F, available=o)[0] for o in opens], axis=0)
+
+    def modelled(delay: float, factor: float) -> np.ndarray:
+        E = roads.emergency("ambulance stations", stations, factor)
+        return np.mean(
+            [nearest_available(E, available=o, delay_min=delay)[0] for o in opens], axis=0
+        )
+
+    scen_delay, scen_factor = sec.ambulance_delay_min, sec.ambulance.speed_factor
+    cell_cal = modelled(scen_delay, scen_factor)
+    cell_tb = modelled(v.textbook_delay_min, v.textbook_speed_factor)
+    # cells whose fastest route takes a ferry: the linear model (delay + drive / factor) does not hold there
+    ferry_cell = np.isfinite(cell_cal) & (cell_cal > scen_delay + drive / scen_factor + 1e-3)
+
+    pc = pd.Series(postcode_of, dtype=object)
+    df = measured.copy()
+    names = dict(zip(postcodes["postcode"], postcodes["name"], strict=True))
+    df["name"] = df["postcode"].map(names).fillna("")
+    g = postcode_of
+    df["population"] = df["postcode"].map(pd.Series(pop).groupby(pc).sum()).fillna(0.0)
+    df["cells"] = df["postcode"].map(pc.value_counts()).fillna(0).astype(int)
+    df["drive_minutes"] = df["postcode"].map(group_weighted_mean(drive, pop, g))
+    df["modelled_minutes"] = df["postcode"].map(group_weighted_mean(cell_cal, pop, g))
+    df["modelled_uncalibrated_minutes"] = df["postcode"].map(group_weighted_mean(cell_tb, pop, g))
+    df["ferry"] = (
+        df["postcode"].map(pd.Series(ferry_cell).groupby(pc).any()).fillna(False).astype(bool)
+    )
+    # which station serves the postcode (population-weighted mode, first validation hour)
+    _, j0 = nearest_available(F, available=opens[0])
+    st = _ids(stations, j0)
+    mode = (
+        pd.DataFrame({"pc": pc, "st": st, "w": pop})
+        .groupby(["pc", "st"])["w"]
+        .sum()
+        .reset_index()
+        .sort_values(["pc", "w", "st"], ascending=[True, False, True])
+        .drop_duplicates("pc")
+        .set_index("pc")["st"]
+    )
+    df["nearest_station"] = df["postcode"].map(mode).fillna("")
+    if "confidence" in stations.columns:
+        conf = dict(zip(stations["site_id"], stations["confidence"], strict=True))
+        df["station_confidence"] = df["nearest_station"].map(conf).fillna("")
+    df["scored"] = (df["trips"] >= v.min_trips) & df["modelled_minutes"].notna()
+    df["in_fit"] = df["scored"] & ~df["ferry"] & df["drive_minutes"].notna()
+    notes = []
+    for _, r in df.iterrows():
+        if r["postcode"] not in names:
+            notes.append("postcode not in the DAGI 2014 postcode areas (new since 2014)")
+        elif r["cells"] == 0:
+            notes.append("no populated cell of the region has its centre in this postcode")
+        elif r["ferry"]:
+            notes.append("served across a ferry: left out of the fit")
+        elif r["trips"] < v.min_trips:
+            notes.append(f"fewer than {v.min_trips} trips: not scored")
+        else:
+            notes.append("")
+    df["note"] = notes
+
+    fit_rows = df[df["in_fit"]]
+    fit = calibrate_linear(
+        fit_rows["drive_minutes"],
+        fit_rows["measured_minutes"],
+        weights=fit_rows["trips"] if v.weights == "trips" else None,
+        label=v.weights,
+    )
+    if v.apply_fit:
+        cell_cal = modelled(fit.delay_min, fit.speed_factor)
+        df["modelled_minutes"] = df["postcode"].map(group_weighted_mean(cell_cal, pop, g))
+        used_delay, used_factor = fit.delay_min, fit.speed_factor
+    else:
+        used_delay, used_factor = scen_delay, scen_factor
+    df["error"] = df["modelled_minutes"] - df["measured_minutes"]
+    df["error_uncalibrated"] = df["modelled_uncalibrated_minutes"] - df["measured_minutes"]
+    # a fresh fit's own error (exact: the fit set has no ferry cells)
+    fit_model = fit.delay_min + df["drive_minutes"] / fit.speed_factor
+
+    s = df[df["scored"]]
+    rows = []
+    for label, delay, factor, model in (
+        (
+            "calibrated (scenario)" if not v.apply_fit else "calibrated (fresh fit, applied)",
+            used_delay,
+            used_factor,
+            s["modelled_minutes"],
+        ),
+        (
+            "uncalibrated (textbook)",
+            v.textbook_delay_min,
+            v.textbook_speed_factor,
+            s["modelled_uncalibrated_minutes"],
+        ),
+        (
+            f"least-squares fit ({fit.weights} weights)",
+            fit.delay_min,
+            fit.speed_factor,
+            fit_model[df["scored"]].where(~s["ferry"], s["modelled_minutes"]),
+        ),
+    ):
+        m = validation_metrics(model, s["measured_minutes"], s["trips"], min_trips=v.min_trips)
+        rows.append({"parameters": label, "delay_min": delay, "speed_factor": factor, **m})
+    summary = pd.DataFrame(rows)
+    summary["weights"] = ["", "", fit.weights]
+    summary["r2"] = [np.nan, np.nan, fit.r2]
+    summary["min_trips"] = v.min_trips
+    cols = (
+        [
+            "postcode",
+            "name",
+            "modelled_minutes",
+            "measured_minutes",
+            "trips",
+            "error",
+            "modelled_uncalibrated_minutes",
+            "error_uncalibrated",
+            "drive_minutes",
+            "population",
+            "cells",
+            "nearest_station",
+        ]
+        + (["station_confidence"] if "station_confidence" in df.columns else [])
+        + ["ferry", "scored", "in_fit", "note"]
+    )
+    table = df[cols].copy()
+    for c in ("ferry", "scored", "in_fit"):
+        table[c] = table[c].astype(int)
+    return {
+        "table": table,
+        "summary": summary,
+        "fit": fit,
+        "cell_modelled": cell_cal,
+        "used": (used_delay, used_factor),
+    }
+
+
+# =============================================================================== the step
+
+
+def prehospital(ctx: RunContext) -> None:
+    """Response times per cell and hour, coverage against the targets, validation and map."""
+    sec: PrehospitalSection = ctx.scenario.prehospital
+    lang = ctx.lang
+    cells = ctx.cells
+    pop = cells["pop"].to_numpy(float)
+    stations = _stations(ctx, sec)
+    cars = _cars(ctx, sec) if sec.physician_car.enabled else stations.iloc[0:0]
+    helis = _helis(ctx, sec) if sec.helicopter.enabled else stations.iloc[0:0]
+    roads = _Roads(ctx)
+
+    # postcodes (for coverage and validation)
+    postcodes, postcode_of = None, np.full(len(cells), None, dtype=object)
+    if sec.postcodes or sec.validation.enabled:
+        try:
+            postcodes = read_postcodes(input_path(ctx.region.manifest, "postcodes"))
+        except DataMissingError as exc:
+            if sec.validation.enabled:
+                raise
+            progress.step(f"prehospital: no postcode areas ({exc}); coverage by municipality only")
+        if postcodes is not None:
+            postcode_of = assign_points_to_areas(
+                cells[["x", "y"]].to_numpy(), postcodes, id_column="postcode"
+            )
+
+    # validation first: with validation.apply_fit the fresh fit drives the rest of the run
+    val = None
+    delay, factor = sec.ambulance_delay_min, sec.ambulance.speed_factor
+    if sec.validation.enabled:
+        val = _validation(
+            ctx, sec, roads=roads, stations=stations, postcode_of=postcode_of, postcodes=postcodes
+        )
+        delay, factor = val["used"]
+
+    by_hour = {
+        h: _evaluate_hour(
+            ctx,
+            sec,
+            h,
+            roads=roads,
+            stations=stations,
+            cars=cars,
+            helis=helis,
+            delay=delay,
+            factor=factor,
+        )
+        for h in sec.hours
+    }
+
+    # ------------------------------------------------------------------ coverage tables
+    names = municipality_names(ctx)
+    region_label = ctx.region.title(lang)
+    muni = _area_table(
+        ctx,
+        sec,
+        by_hour,
+        cells["kode"].to_numpy(dtype=object),
+        key_column="kode",
+        labels=names,
+        total_label=region_label,
+    ).rename(columns={"name": "municipality"})
+    muni = round_table(muni)
+    write_csv(muni, ctx.out / "prehospital_coverage_by_municipality.csv")
+    ctx.written.append("prehospital_coverage_by_municipality.csv")
+    pc_table = None
+    if sec.postcodes and postcodes is not None:
+        pc_names = dict(zip(postcodes["postcode"], postcodes["name"], strict=True))
+        pc_table = _area_table(
+            ctx, sec, by_hour, postcode_of, key_column="postcode", labels=pc_names, total_label=None
+        )
+        # the municipality holding most of the postcode's population
+        main = (
+            pd.DataFrame({"pc": postcode_of, "kode": cells["kode"].to_numpy(), "w": pop})
+            .dropna(subset=["pc"])
+            .groupby(["pc", "kode"])["w"]
+            .sum()
+            .reset_index()
+            .sort_values(["pc", "w", "kode"], ascending=[True, False, True])
+            .drop_duplicates("pc")
+            .set_index("pc")["kode"]
+        )
+        pc_table.insert(1, "kode", pc_table["postcode"].map(main))
+        pc_table.insert(2, "municipality", pc_table["kode"].map(names))
+        pc_table = round_table(pc_table)
+        write_csv(pc_table, ctx.out / "prehospital_coverage_by_postcode.csv")
+        ctx.written.append("prehospital_coverage_by_postcode.csv")
+
+    # ------------------------------------------------------------------ validation outputs
+    if val is not None:
+        write_csv(round_table(val["table"]), ctx.out / "prehospital_validation.csv", float_digits=3)
+        summary = round_table(val["summary"])
+        write_csv(summary, ctx.out / "prehospital_validation_summary.csv")
+        worst = val["table"][val["table"]["trips"] >= sec.validation.min_trips].dropna(
+            subset=["error"]
+        )
+        worst = worst.reindex(
+            worst["error"].abs().sort_values(ascending=False, kind="mergesort").index
+        ).head(10)
+        fit = val["fit"]
+        doc = {
+            "weights_note": "population stands in for trips in the modelled postcode means",
+            "min_trips": sec.validation.min_trips,
+            "validation_hours": sec.validation.hours,
+            "fit": {
+                "delay_min": fit.delay_min,
+                "speed_factor": fit.speed_factor,
+                "n": fit.n,
+                "weights": fit.weights,
+                "r2": fit.r2,
+                "rmse": fit.rmse,
+                "turnout_min_for_scenario": fit.delay_min - sec.call_handling_min,
+            },
+            "metrics": json.loads(summary.to_json(orient="records")),
+            "largest_errors": json.loads(
+                worst[
+                    [
+                        "postcode",
+                        "name",
+                        "modelled_minutes",
+                        "measured_minutes",
+                        "trips",
+                        "error",
+                        "nearest_station",
+                    ]
+                ]
+                .round(2)
+                .to_json(orient="records")
+            ),
+        }
+        write_text(
+            json.dumps(doc, indent=2, ensure_ascii=False) + "\n",
+            ctx.out / "prehospital_validation_summary.json",
+        )
+        ctx.written += [
+            "prehospital_validation.csv",
+            "prehospital_validation_summary.csv",
+            "prehospital_validation_summary.json",
+        ]
+        cal, tb = summary.iloc[0], summary.iloc[1]
+        ctx.headlines.append(
+            {
+                "key": "prehospital_validation_mae",
+                "value": float(cal["mae"]),
+                "da": (
+                    f"Model mod målt responstid (postnumre med ≥ {sec.validation.min_trips} ture, n={int(cal['n'])}): "
+                    f"MAE {cal['mae']:.1f} min kalibreret, {tb['mae']:.1f} min ukalibreret; "
+                    f"bias {cal['bias']:+.1f} min, korrelation {cal['corr']:.2f}"
+                ).replace(".", ","),
+                "en": (
+                    f"Model vs measured response (postcodes with ≥ {sec.validation.min_trips} trips, n={int(cal['n'])}): "
+                    f"MAE {cal['mae']:.1f} min calibrated, {tb['mae']:.1f} min uncalibrated; "
+                    f"bias {cal['bias']:+.1f} min, correlation {cal['corr']:.2f}"
+                ),
+            }
+        )
+        d_fit, f_fit = fit.delay_min, fit.speed_factor
+        if not sec.validation.apply_fit and (
+            abs(d_fit - sec.ambulance_delay_min) > 0.05
+            or abs(f_fit - sec.ambulance.speed_factor) > 0.01
+        ):
+            progress.step(
+                f"prehospital: the scenario's delay {sec.ambulance_delay_min:.2f} min / factor "
+                f"{sec.ambulance.speed_factor:.3f} differ from the fit {d_fit:.2f} / {f_fit:.3f}: "
+                f"set ambulance.turnout_min = {d_fit - sec.call_handling_min:.2f} and "
+                f"ambulance.speed_factor = {f_fit:.3f} to use the fit"
+            )
+
+    # ------------------------------------------------------------------ cells
+    cols: dict[str, object] = {"postcode": postcode_of}
+    for h, r in by_hour.items():
+        s = _hh(h)
+        cols[f"amb_{s}"] = np.round(r["ambulance"], 2)
+        cols[f"amb_station_{s}"] = r["ambulance_site"]
+        cols[f"alb_{s}"] = np.round(r["physician_car"], 2)
+        cols[f"alb_base_{s}"] = r["physician_car_site"]
+        cols[f"heli_{s}"] = np.round(r["helicopter"], 2)
+        cols[f"heli_base_{s}"] = r["helicopter_site"]
+        cols[f"first_{s}"] = np.round(r["first"], 2)
+        cols[f"first_by_{s}"] = r["first_by"]
+    if val is not None:
+        cols["amb_mean_over_day"] = np.round(val["cell_modelled"], 2)
+    cell_gdf = cells_frame(ctx, **cols)
+    write_gpkg(cell_gdf, ctx.out / "prehospital_cells.gpkg", layer="prehospital")
+    ctx.written.append("prehospital_cells.gpkg")
+
+    # ------------------------------------------------------------------ headlines, measures
+    h0 = sec.hours[0]
+    total = muni.iloc[-1]
+    for t in sec.targets:
+        share = float(total[f"{t.label}_share_{_hh(h0)}"])
+        ctx.headlines.append(
+            {
+                "key": "prehospital_target",
+                "target": t.label,
+                "hour": h0,
+                "value": share,
+                "goal": t.share,
+                "da": (
+                    f"{t.priority}-kørsel inden for {t.minutes:g} min kl. {h0:02d} (ambulance): "
+                    f"{100 * share:.1f} % af befolkningen (mål {100 * t.share:.0f} %)"
+                ).replace(".", ","),
+                "en": (
+                    f"{t.priority}-priority within {t.minutes:g} min at {h0:02d}:00 (ambulance): "
+                    f"{100 * share:.1f} % of the population (target {100 * t.share:.0f} %)"
+                ),
+            }
+        )
+    ctx.measures["prehospital_ambulance"] = CellMeasure(
+        minutes=by_hour[h0]["ambulance"],
+        label_da=f"ambulance-responstid kl. {h0:02d}",
+        label_en=f"ambulance response at {h0:02d}:00",
+        thresholds=tuple(sec.thresholds),
+    )
+    ctx.measures["prehospital_first"] = CellMeasure(
+        minutes=by_hour[h0]["first"],
+        label_da=f"første præhospitale enhed kl. {h0:02d}",
+        label_en=f"first prehospital unit at {h0:02d}:00",
+        thresholds=tuple(sec.thresholds),
+    )
+    ctx.results["prehospital"] = {
+        "by_hour": by_hour,
+        "municipalities": muni,
+        "postcodes": pc_table,
+        "validation": val,
+        "stations": stations,
+        "cars": cars,
+        "helicopters": helis,
+        "cells": cell_gdf,
+    }
+
+    if ctx.scenario.output.maps:
+        _map(
+            ctx,
+            sec,
+            by_hour=by_hour,
+            cell_gdf=cell_gdf,
+            pc_table=pc_table,
+            postcodes=postcodes,
+            stations=stations,
+            cars=cars,
+            helis=helis,
+        )
+    missed = int((muni.iloc[:-1][f"n_missed_{_hh(h0)}"] > 0).sum())
+    progress.step(
+        f"prehospital: at {h0:02d}:00 {missed} of {len(muni) - 1} municipalities miss at least one target"
+    )
+
+
+# =============================================================================== map
+
+
+def _map(ctx, sec, *, by_hour, cell_gdf, pc_table, postcodes, stations, cars, helis) -> None:
+    """prehospital.html: first-arrival minutes per hour, sites, areas missing a target."""
+    import geopandas as gpd
+
+    from geoplan import maps
+
+    lang = ctx.lang
+    da = lang == "da"
+    title = "Præhospital responstid" if da else "Prehospital response time"
+    caption = (
+        "Første enhed (ambulance, akutlægebil, helikopter) fra opkald besvaret; befolkning WorldPop 2020 "
+        "i stedet for ture; DAGI 2014; stationer: håndlagt tabel"
+        if da
+        else "First unit (ambulance, physician car, helicopter) from call answered; population "
+        "(WorldPop 2020) stands in for trips; DAGI 2014; stations: hand-curated table"
+    )
+    m = maps.base_map(
+        boundary=ctx.region.boundary,
+        municipalities=ctx.region.municipalities,
+        title=title,
+        caption=caption,
+        lang=lang,
+    )
+    res_label = {r: _TEXT[r][0 if da else 1] for r in RESOURCES}
+    for i, h in enumerate(by_hour):
+        s = _hh(h)
+        layer = cell_gdf[["navn", "pop", "geometry"]].copy()
+        layer["first"] = cell_gdf[f"first_{s}"]
+        layer["by"] = [res_label.get(x, "") for x in cell_gdf[f"first_by_{s}"]]
+        layer["amb"] = cell_gdf[f"amb_{s}"]
+        name = f"Første enhed kl. {h:02d} (min)" if da else f"First unit at {h:02d}:00 (min)"
+        maps.add_cells(
+            m,
+            layer,
+            column="first",
+            bands=sec.bands,
+            name=name,
+            lang=lang,
+            show=i == 0,
+            show_legend=i == 0,
+            tooltip_fields={
+                "navn": "Kommune" if da else "Municipality",
+                "first": "Første enhed (min)" if da else "First unit (min)",
+                "by": "Første" if da else "First",
+                "amb": "Ambulance (min)",
+            },
+        )
+    if pc_table is not None and postcodes is not None:
+        for i, h in enumerate(by_hour):
+            s = _hh(h)
+            miss = pc_table[pc_table[f"n_missed_{s}"] > 0][["postcode", f"misses_{s}"]]
+            if miss.empty:
+                continue
+            shapes = postcodes.merge(miss, on="postcode")
+            lines = gpd.GeoDataFrame(
+                {
+                    "label": [
+                        f"{p} {n}: {x}"
+                        for p, n, x in zip(
+                            shapes["postcode"], shapes["name"], shapes[f"misses_{s}"], strict=True
+                        )
+                    ]
+                },
+                geometry=shapes.geometry.boundary.to_numpy(),
+                crs=postcodes.crs,
+            )
+            name = (
+                f"Postnumre under et mål kl. {h:02d} (ambulance)"
+                if da
+                else f"Postcodes missing a target at {h:02d}:00 (ambulance)"
+            )
+            maps.add_lines(
+                m,
+                lines,
+                name=name,
+                color="#d50000" if i == 0 else "#6a1b9a",
+                weight=2.5,
+                dash=None if i == 0 else "6 4",
+                label_field="label",
+                show=i == 0,
+            )
+    maps.add_facilities(
+        m,
+        stations,
+        kind="ambulance_station",
+        name="Ambulancestationer" if da else "Ambulance stations",
+        popup_fields={"site_id": "id", "hours": "Åbent" if da else "Hours"},
+        lang=lang,
+    )
+    if len(cars):
+        maps.add_facilities(
+            m,
+            cars,
+            kind="physician_car",
+            name="Akutlægebiler" if da else "Physician cars",
+            popup_fields={"site_id": "id", "hours": "Åbent" if da else "Hours"},
+            lang=lang,
+        )
+    if len(helis):
+        maps.add_facilities(
+            m,
+            helis,
+            kind="helicopter_base",
+            name="Akutlægehelikoptere" if da else "Helicopter bases",
+            popup_fields={"site_id": "id"},
+            lang=lang,
+        )
+    maps.save_map(m, ctx.out / "prehospital.html")
+    ctx.written.append("prehospital.html")
