@@ -32,6 +32,7 @@ def staged_directory(final: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    _normal_permissions(tmp)
     old = None
     if final.exists():
         old = final.with_name(f".{final.name}.old")
@@ -41,6 +42,15 @@ def staged_directory(final: Path) -> Iterator[Path]:
     tmp.rename(final)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _normal_permissions(folder: Path) -> None:
+    """Give staged outputs the usual permissions (temp files are created 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)
+    for p in folder.rglob("*"):
+        p.chmod((0o777 if p.is_dir() else 0o666) & ~umask)
 
 
 def write_csv(df: pd.DataFrame, path: Path, *, float_digits: int = 4) -> Path:

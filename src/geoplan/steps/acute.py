@@ -79,12 +79,18 @@ def _hospitals(ctx: RunContext):
 
 
 def _nearest_minutes(ctx: RunContext, sites: pd.DataFrame, *, compiled: CompiledGraph | None = None,
-                     description: str = "Travel times to acute hospitals") -> pd.DataFrame:
-    """Nearest site and minutes for every cell (columns nearest, minutes)."""
+                     description: str = "Travel times to hospitals") -> pd.DataFrame:
+    """Nearest site and minutes for every cell (columns nearest, minutes).
+
+    One matrix from every cell to *every* hospital of the table is computed per
+    graph and cached on the context; any subset of sites (open hours, a
+    function, a closure) is then a column selection, not a new shortest-path run.
+    """
     if sites.empty:
-        return pd.DataFrame({"nearest": [None] * len(ctx.cells), "minutes": np.inf})
-    matrix = ctx.cells_to(sites, id_column="site_id", compiled=compiled, description=description)
-    return matrix.nearest()
+        return pd.DataFrame({"nearest": [None] * len(ctx.cells), "minutes": np.inf}, index=ctx.cells["cell_id"])
+    everything = ctx.region.facilities("hospitals").sort_values("site_id").reset_index(drop=True)
+    matrix = ctx.cells_to(everything, id_column="site_id", compiled=compiled, description=description)
+    return matrix.subset(destinations=sites["site_id"].to_numpy()).nearest()
 
 
 def acute(ctx: RunContext) -> None:
@@ -213,7 +219,8 @@ def _loss_rows(ctx, *, loss_type, lost, lost_name, function, before, after, thre
     """Rows (per municipality + total) describing the change from ``before`` to ``after`` minutes."""
     pop = ctx.cells["pop"].to_numpy()
     kode = ctx.cells["kode"].to_numpy()
-    inc = after - before
+    with np.errstate(invalid="ignore"):
+        inc = after - before
     inc = np.where(np.isfinite(inc), inc, np.where(np.isfinite(before) & ~np.isfinite(after), np.inf, 0.0))
     affected = inc > 1e-6
     rows = []
@@ -273,7 +280,8 @@ def _n_minus_1(ctx: RunContext, sites: pd.DataFrame, hospitals: pd.DataFrame) ->
                 rows += _loss_rows(ctx, loss_type="hospital", lost=h["site_id"], lost_name=h["name"], function=f,
                                    before=base[f], after=after, thresholds=sec.thresholds, names=names, label=label)
                 if f == "acute":
-                    loss_cells[f"hospital:{h['site_id']}"] = after - base[f]
+                    with np.errstate(invalid="ignore"):
+                        loss_cells[f"hospital:{h['site_id']}"] = after - base[f]
             advance(1)
         for cut_name, link_ids in sorted(sec.cuts.items()):
             G = remove_links(ctx.graph, link_ids, scenario_path=ctx.scenario.path)
@@ -283,7 +291,8 @@ def _n_minus_1(ctx: RunContext, sites: pd.DataFrame, hospitals: pd.DataFrame) ->
                 rows += _loss_rows(ctx, loss_type="link", lost=cut_name, lost_name=", ".join(link_ids), function=f,
                                    before=base[f], after=after, thresholds=sec.thresholds, names=names, label=label)
                 if f == "acute":
-                    loss_cells[f"link:{cut_name}"] = after - base[f]
+                    with np.errstate(invalid="ignore"):
+                        loss_cells[f"link:{cut_name}"] = after - base[f]
             advance(1)
     table = round_table(pd.DataFrame(rows))
     write_csv(table, ctx.out / "acute_n_minus_1.csv")
