@@ -1,0 +1,286 @@
+/* geoplan offline map helpers (part of geoplan, MIT licence).
+ * Needs only Leaflet (inlined beside it). Loads nothing from the network.
+ * Exposes window.geoplan: factories used by the generated map script, and a
+ * small registry (geoplan.maps, geoplan.ready, timings) that tests read.
+ */
+(function () {
+  "use strict";
+  var G = (window.geoplan = window.geoplan || {});
+  G.maps = G.maps || [];
+  G.ready = false;
+  G.marks = [["start", performance.now()]]; /* [what, ms since navigation] after each step */
+
+  var ESC = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  G.esc = function (s) {
+    return String(s).replace(/[&<>"']/g, function (c) { return ESC[c]; });
+  };
+
+  /* A two-column table of labels and (already formatted) values. */
+  G.table = function (title, labels, values) {
+    var h = title ? '<div class="geoplan-tt-title">' + G.esc(title) + "</div>" : "";
+    if (!labels.length) { return h; }
+    h += '<table class="geoplan-tt">';
+    for (var i = 0; i < labels.length; i++) {
+      h += "<tr><th>" + G.esc(labels[i]) + "</th><td>" + G.esc(values[i]) + "</td></tr>";
+    }
+    return h + "</table>";
+  };
+
+  /* Panes: land fill under everything, cells under outlines, town labels above
+   * markers (text with a halo stays readable next to a hospital symbol). */
+  var PANES = [
+    ["geoplanLand", 250, false],
+    ["geoplanCells", 395, true],
+    ["geoplanOutlines", 450, false],
+    ["geoplanLabels", 610, false]
+  ];
+
+  /* Called once per map right after folium creates it. */
+  G.setup = function (map, o) {
+    PANES.forEach(function (p) {
+      var el = map.createPane(p[0]);
+      el.style.zIndex = p[1];
+      if (!p[2]) { el.style.pointerEvents = "none"; }
+    });
+    var c = map.getContainer();
+    c.classList.add("geoplan-map");
+    c.setAttribute("lang", o.lang);
+    map.geoplan = { layers: {}, legends: [], lang: o.lang };
+    G.maps.push(map);
+    if (o.title || o.caption) { G.title(map, o.title, o.caption); }
+    L.control.zoom({ position: "topleft", zoomInTitle: o.zoomIn, zoomOutTitle: o.zoomOut }).addTo(map);
+    new G.Fullscreen({ title: o.fullscreen, target: o.fullscreenTarget }).addTo(map);
+    L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+    map.attributionControl.setPrefix(false);
+  };
+
+  /* Title and one-line caption, top left above the zoom buttons. */
+  G.title = function (map, title, caption) {
+    var ctl = L.control({ position: "topleft" });
+    ctl.onAdd = function () {
+      var d = L.DomUtil.create("div", "geoplan-title leaflet-control");
+      d.innerHTML = '<div class="geoplan-title-main">' + G.esc(title || "") + "</div>" +
+        (caption ? '<div class="geoplan-caption">' + G.esc(caption) + "</div>" : "");
+      L.DomEvent.disableClickPropagation(d);
+      L.DomEvent.disableScrollPropagation(d);
+      var fit = function () { d.style.maxWidth = Math.max(200, map.getSize().x - 330) + "px"; };
+      fit();
+      map.on("resize", fit);
+      return d;
+    };
+    ctl.addTo(map);
+    return ctl;
+  };
+
+  /* Legend control. items: [[swatchHtml, label], ...]. With a layer, it shows only
+   * while that layer is on the map. */
+  G.legend = function (map, o) {
+    var ctl = L.control({ position: o.position || "bottomright" });
+    ctl.onAdd = function () {
+      var d = L.DomUtil.create("div", "geoplan-legend leaflet-control");
+      var h = o.title ? '<div class="geoplan-legend-title">' + G.esc(o.title) + "</div>" : "";
+      o.items.forEach(function (it) {
+        h += '<div class="geoplan-legend-item">' + it[0] + "<span>" + G.esc(it[1]) + "</span></div>";
+      });
+      d.innerHTML = h;
+      L.DomEvent.disableClickPropagation(d);
+      L.DomEvent.disableScrollPropagation(d);
+      return d;
+    };
+    ctl.addTo(map);
+    map.geoplan.legends.push(ctl);
+    if (o.layer) {
+      var el = ctl.getContainer();
+      var sync = function () { el.style.display = map.hasLayer(o.layer) ? "" : "none"; };
+      o.layer.on("add remove", function () { setTimeout(sync, 0); });
+      sync();
+    }
+    return ctl;
+  };
+
+  /* Data of a layer: a <script type="application/json"> block in the body. */
+  G.data = function (id) {
+    var el = document.getElementById(id);
+    var d = JSON.parse(el.textContent);
+    el.parentNode.removeChild(el);
+    return d;
+  };
+
+  /* One canvas per map for all interactive areas (municipalities, cells), so
+   * hover goes to the topmost area drawn, as with SVG, and a hidden cells layer
+   * lets the municipalities under it take the mouse. */
+  function areaRenderer(map) {
+    if (!map.geoplan.area) { map.geoplan.area = L.canvas({ pane: "geoplanCells", tolerance: 0 }); }
+    return map.geoplan.area;
+  }
+
+  function register(map, name, layer) {
+    G.marks.push([name, performance.now()]);
+    map.geoplan.layers[name] = layer;
+    return layer;
+  }
+
+  /* Region outline: a pale land fill (under everything) and a bold border line. */
+  G.region = function (map, name, data) {
+    var fill = L.geoJSON(data, {
+      pane: "geoplanLand", interactive: false,
+      style: { stroke: false, fill: true, fillColor: "#fbf8ef", fillOpacity: 0.55 }
+    });
+    var line = L.geoJSON(data, {
+      pane: "geoplanOutlines", interactive: false,
+      style: { color: "#222", weight: 2.6, opacity: 0.9, fill: false }
+    });
+    return register(map, name, L.featureGroup([fill, line]));
+  };
+
+  /* Non-interactive outlines (municipal borders). */
+  G.outlines = function (map, name, data, style) {
+    return register(map, name, L.geoJSON(data, {
+      pane: "geoplanOutlines", interactive: false, style: L.extend({ fill: false }, style)
+    }));
+  };
+
+  /* Town labels: rows [lat, lon, name, sizeClass]. */
+  G.towns = function (map, name, rows) {
+    var g = L.layerGroup();
+    rows.forEach(function (r) {
+      L.marker([r[0], r[1]], {
+        pane: "geoplanLabels", interactive: false, keyboard: false,
+        icon: L.divIcon({
+          className: "geoplan-town geoplan-town-" + r[3], iconSize: [0, 0],
+          html: '<span class="geoplan-town-dot"></span><span class="geoplan-town-label">' +
+            G.esc(r[2]) + "</span>"
+        })
+      }).addTo(g);
+    });
+    return register(map, name, g);
+  };
+
+  /* One tooltip for a whole GeoJSON layer (cheap for thousands of features):
+   * properties.v holds preformatted values, properties.n an optional heading. */
+  function groupTooltip(layer, labels) {
+    layer.bindTooltip(function (l) {
+      var p = l.feature.properties;
+      return G.table(p.n, labels, p.v || []);
+    }, { sticky: true, className: "geoplan-tooltip" });
+  }
+
+  /* Interactive municipality polygons with key-number tooltips. */
+  G.municipalities = function (map, name, data, o) {
+    var base = { color: "#333", weight: 1.2, opacity: 0.8, fillColor: "#ffffff", fillOpacity: 0.05 };
+    var layer = L.geoJSON(data, { pane: "geoplanCells", renderer: areaRenderer(map), style: base });
+    groupTooltip(layer, o.labels);
+    /* keep municipalities under any cells in the shared canvas */
+    layer.on("add", function () { setTimeout(function () { layer.bringToBack(); }, 0); });
+    layer.on("mouseover", function (e) { e.layer.setStyle({ weight: 3, fillColor: "#ffe680", fillOpacity: 0.35 }); });
+    layer.on("mouseout", function (e) { e.layer.setStyle(base); });
+    return register(map, name, layer);
+  };
+
+  /* Classified cells: ONE GeoJSON layer; properties.b is the colour band. */
+  G.cells = function (map, name, data, o) {
+    var renderer = o.canvas ? areaRenderer(map) : L.svg({ pane: "geoplanCells" });
+    /* Opaque fill plus a hairline of the same colour closes the anti-aliasing
+     * seams between neighbouring cells; the pane's CSS opacity makes the
+     * whole layer see-through evenly. */
+    var styleOf = function (f) {
+      var c = o.colors[f.properties.b];
+      return { stroke: true, color: c, weight: 0.7, opacity: 1, fill: true, fillColor: c, fillOpacity: 1 };
+    };
+    map.getPane("geoplanCells").style.opacity = o.opacity;
+    var layer = L.geoJSON(data, { pane: "geoplanCells", renderer: renderer, style: styleOf });
+    if (o.labels.length) {
+      groupTooltip(layer, o.labels);
+      layer.on("mouseover", function (e) {
+        e.layer.setStyle({ color: "#000", weight: 2.5 });
+        if (o.canvas) { e.layer.bringToFront(); }
+      });
+      layer.on("mouseout", function (e) { layer.resetStyle(e.layer); });
+    }
+    return register(map, name, layer);
+  };
+
+  /* Lines (cut road links, ferries): rows carry an optional tooltip in properties.n. */
+  G.lines = function (map, name, data, style) {
+    var layer = L.geoJSON(data, { style: style });
+    layer.bindTooltip(function (l) { return G.esc(l.feature.properties.n || name); }, { sticky: true });
+    return register(map, name, layer);
+  };
+
+  /* Facility markers: rows [lat, lon, label, popupHtml]; o.svg is the symbol. */
+  G.facilities = function (map, name, rows, o) {
+    var g = L.featureGroup();
+    var s = o.size;
+    var icon = L.divIcon({
+      className: "geoplan-sym geoplan-sym-" + o.kind, html: o.svg,
+      iconSize: [s, s], iconAnchor: [s / 2, s / 2], tooltipAnchor: [s / 2, 0], popupAnchor: [0, -s / 2]
+    });
+    rows.forEach(function (r) {
+      var m = L.marker([r[0], r[1]], { icon: icon, keyboard: false, riseOnHover: true, alt: r[2] || "" });
+      if (r[2]) { m.bindTooltip(G.esc(r[2]), { direction: "right", className: "geoplan-tooltip" }); }
+      if (r[3]) { m.bindPopup(r[3], { maxWidth: 320 }); }
+      m.addTo(g);
+    });
+    return register(map, name, g);
+  };
+
+  /* Full-screen button (Fullscreen API); hidden where the browser forbids it. */
+  G.Fullscreen = L.Control.extend({
+    options: { position: "topleft", title: "Full screen", target: "map" },
+    onAdd: function (map) {
+      var c = L.DomUtil.create("div", "leaflet-bar leaflet-control geoplan-fullscreen");
+      var a = L.DomUtil.create("a", "", c);
+      a.href = "#";
+      a.title = this.options.title;
+      a.setAttribute("role", "button");
+      a.setAttribute("aria-label", this.options.title);
+      a.innerHTML = '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">' +
+        '<path d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5" fill="none" stroke="#333" stroke-width="2"/></svg>';
+      var target = this.options.target === "page" ? document.documentElement : map.getContainer();
+      if (!document.fullscreenEnabled) { c.style.display = "none"; }
+      L.DomEvent.on(a, "click", function (e) {
+        L.DomEvent.stop(e);
+        if (document.fullscreenElement) { document.exitFullscreen(); }
+        else if (target.requestFullscreen) { target.requestFullscreen(); }
+      });
+      document.addEventListener("fullscreenchange", function () {
+        setTimeout(function () { map.invalidateSize(); }, 50);
+      });
+      return c;
+    }
+  });
+
+  /* Map.sync(other): keep other's view equal to this one's (folium's DualMap calls
+   * m1.sync(m2) and m2.sync(m1)). A small offline stand-in for Leaflet.Sync. */
+  L.Map.include({
+    sync: function (other) {
+      var self = this;
+      this._geoplanSync = this._geoplanSync || [];
+      this._geoplanSync.push(other);
+      if (!this._geoplanSyncOn) {
+        this._geoplanSyncOn = true;
+        this.on("move zoomend", function () {
+          if (self._geoplanSyncing) { return; }
+          self._geoplanSync.forEach(function (o) {
+            o._geoplanSyncing = true;
+            o.setView(self.getCenter(), self.getZoom(), { animate: false });
+            o._geoplanSyncing = false;
+          });
+        });
+      }
+      return this;
+    }
+  });
+
+  /* Last statement of the page script: timings for tests and benchmarks. */
+  G.done = function () {
+    G.scriptDoneMs = performance.now();
+    G.marks.push(["script done", G.scriptDoneMs]);
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () {
+        G.paintedMs = performance.now();
+        G.ready = true;
+      });
+    });
+  };
+})();
