@@ -39,6 +39,7 @@ from __future__ import annotations
 import base64
 import functools
 import html
+import itertools
 import json
 import math
 import os
@@ -801,7 +802,7 @@ def add_cells(
     tooltip_fields = dict(tooltip_fields or {})
     _check_columns(cells, [column, *tooltip_fields], what="cells")
     b = [float(x) for x in bands]
-    if not b or any(not math.isfinite(x) for x in b) or any(y <= x for x, y in zip(b, b[1:])):
+    if not b or any(not math.isfinite(x) for x in b) or any(y <= x for x, y in itertools.pairwise(b)):
         raise InputError(None, f"bands must be finite and strictly increasing, got {list(bands)}")
     n_classes = len(b) + 1
     if colors is None:
