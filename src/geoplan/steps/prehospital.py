@@ -238,62 +238,77 @@ def _helis(ctx: RunContext, sec: PrehospitalSection) -> pd.DataFrame:
 
 
 class _Roads:
-    """Cells × sites road minutes, free-flow or blue-light (cached per site set and factor)."""
+    """Cells × sites road minutes, free-flow or blue-light, for every road site at once.
 
-    def __init__(self, ctx: RunContext):
+    All road sites (ambulance stations and physician-car bases) go into one
+    matrix per speed factor, so the cells are snapped and Dijkstra runs once
+    per factor; :meth:`free` and :meth:`emergency` slice the columns of one set.
+    """
+
+    def __init__(self, ctx: RunContext, site_sets: dict[str, pd.DataFrame]):
         self.ctx = ctx
         self.ferries = graph_has_ferries(ctx.graph)
+        frames = [
+            pd.DataFrame({"key": [f"{name}:{i}" for i in s["site_id"]], "x": s["x"], "y": s["y"]})
+            for name, s in site_sets.items()
+            if len(s)
+        ]
+        self.sites = pd.concat(frames, ignore_index=True).drop_duplicates("key")
+        self._col = {k: i for i, k in enumerate(self.sites["key"])}
         self._graphs: dict[float, CompiledGraph] = {}
-        self._mats: dict = {}
+        self._mats: dict[float, np.ndarray] = {}
 
     def compiled(self, factor: float) -> CompiledGraph:
+        """The road graph with road edges ``factor`` times faster (ferries unchanged)."""
+        base = self.ctx.compiled
         if factor == 1.0 or not self.ferries:
-            return self.ctx.compiled
+            return base
         key = round(factor, 6)
         if key not in self._graphs:
             progress.step(
                 f"prehospital: compiling the blue-light graph (factor {factor:.3f}, ferries not sped up)"
             )
-            self._graphs[key] = CompiledGraph.from_graph(
-                emergency_graph(self.ctx.graph, speed_factor=factor)
-            ).with_landmasses(self.ctx.region.land)
+            cg = CompiledGraph.from_graph(emergency_graph(self.ctx.graph, speed_factor=factor))
+            if np.array_equal(cg.node_ids, base.node_ids) and np.array_equal(cg.xy, base.xy):
+                # same nodes in the same order: the landmass labels carry over
+                cg.landmass[:] = base.landmass
+                cg._land_parts = base._land_parts
+            else:
+                cg = cg.with_landmasses(self.ctx.region.land)
+            self._graphs[key] = cg
         return self._graphs[key]
 
-    def free(self, name: str, sites: pd.DataFrame) -> np.ndarray:
-        key = (name, tuple(sites["site_id"]), 1.0)
+    def _matrix(self, factor: float) -> np.ndarray:
+        key = 1.0 if (factor == 1.0 or not self.ferries) else round(factor, 6)
         if key not in self._mats:
             cells = self.ctx.cells
             m = sites_to_cells(
-                self.ctx.compiled,
-                sites_xy=sites[["x", "y"]].to_numpy(),
+                self.compiled(key),
+                sites_xy=self.sites[["x", "y"]].to_numpy(),
                 cells_xy=cells[["x", "y"]].to_numpy(),
-                site_ids=sites["site_id"].to_numpy(),
+                site_ids=self.sites["key"].to_numpy(),
                 cell_ids=cells["cell_id"].to_numpy(),
                 access=self.ctx.access,
-                description=f"Travel times from {name}",
+                speed_factor=key,
+                description="Travel times from stations and bases"
+                if key == 1.0
+                else f"Blue-light times (factor {key:.3f})",
             )
             self._mats[key] = m.minutes.astype("float64")
         return self._mats[key]
 
+    def _cols(self, name: str, sites: pd.DataFrame) -> np.ndarray:
+        return np.array([self._col[f"{name}:{i}"] for i in sites["site_id"]], dtype=np.int64)
+
+    def free(self, name: str, sites: pd.DataFrame) -> np.ndarray:
+        """Free-flow road minutes, cells × ``sites`` (a set given to the constructor)."""
+        return self._matrix(1.0)[:, self._cols(name, sites)]
+
     def emergency(self, name: str, sites: pd.DataFrame, factor: float) -> np.ndarray:
-        """Road minutes at blue-light speed: free/factor, except that ferry legs keep their time."""
+        """Road minutes at blue-light speed: free / factor, except that ferry legs keep their time."""
         if not self.ferries or factor == 1.0:
             return self.free(name, sites) / factor
-        key = (name, tuple(sites["site_id"]), round(factor, 6))
-        if key not in self._mats:
-            cells = self.ctx.cells
-            m = sites_to_cells(
-                self.compiled(factor),
-                sites_xy=sites[["x", "y"]].to_numpy(),
-                cells_xy=cells[["x", "y"]].to_numpy(),
-                site_ids=sites["site_id"].to_numpy(),
-                cell_ids=cells["cell_id"].to_numpy(),
-                access=self.ctx.access,
-                speed_factor=factor,
-                description=f"Blue-light times from {name}",
-            )
-            self._mats[key] = m.minutes.astype("float64")
-        return self._mats[key]
+        return self._matrix(factor)[:, self._cols(name, sites)]
 
 
 # =============================================================================== evaluation
@@ -625,7 +640,7 @@ def prehospital(ctx: RunContext) -> None:
     stations = _stations(ctx, sec)
     cars = _cars(ctx, sec) if sec.physician_car.enabled else stations.iloc[0:0]
     helis = _helis(ctx, sec) if sec.helicopter.enabled else stations.iloc[0:0]
-    roads = _Roads(ctx)
+    roads = _Roads(ctx, {"ambulance stations": stations, "physician cars": cars})
 
     # postcodes (for coverage and validation)
     postcodes, postcode_of = None, np.full(len(cells), None, dtype=object)
@@ -869,7 +884,6 @@ def prehospital(ctx: RunContext) -> None:
 
 def _map(ctx, sec, *, by_hour, cell_gdf, pc_table, postcodes, stations, cars, helis) -> None:
     """prehospital.html: first-arrival minutes per hour, sites, areas missing a target."""
-    import geopandas as gpd
 
     from geoplan import maps
 
@@ -906,7 +920,7 @@ def _map(ctx, sec, *, by_hour, cell_gdf, pc_table, postcodes, stations, cars, he
             name=name,
             lang=lang,
             show=i == 0,
-            show_legend=i == 0,
+            show_legend=True,
             tooltip_fields={
                 "navn": "Kommune" if da else "Municipality",
                 "first": "Første enhed (min)" if da else "First unit (min)",
@@ -915,35 +929,34 @@ def _map(ctx, sec, *, by_hour, cell_gdf, pc_table, postcodes, stations, cars, he
             },
         )
     if pc_table is not None and postcodes is not None:
-        for i, h in enumerate(by_hour):
-            s = _hh(h)
-            miss = pc_table[pc_table[f"n_missed_{s}"] > 0][["postcode", f"misses_{s}"]]
-            if miss.empty:
+        region_shape = ctx.region.boundary.geometry.union_all()
+        h0 = next(iter(by_hour))
+        layers = [(h, f"misses_{_hh(h)}", "amb") for h in by_hour] + [
+            (h0, f"first_misses_{_hh(h0)}", "first")
+        ]
+        styles = ["#d50000", "#6a1b9a", "#0d47a1"]
+        for i, (h, col, what) in enumerate(layers):
+            lines = _miss_outlines(postcodes, pc_table, col, region_shape)
+            if lines is None:
                 continue
-            shapes = postcodes.merge(miss, on="postcode")
-            lines = gpd.GeoDataFrame(
-                {
-                    "label": [
-                        f"{p} {n}: {x}"
-                        for p, n, x in zip(
-                            shapes["postcode"], shapes["name"], shapes[f"misses_{s}"], strict=True
-                        )
-                    ]
-                },
-                geometry=shapes.geometry.boundary.to_numpy(),
-                crs=postcodes.crs,
-            )
-            name = (
-                f"Postnumre under et mål kl. {h:02d} (ambulance)"
-                if da
-                else f"Postcodes missing a target at {h:02d}:00 (ambulance)"
-            )
+            if what == "amb":
+                name = (
+                    f"Postnumre under et servicemål kl. {h:02d} (ambulance)"
+                    if da
+                    else f"Postcodes missing a target at {h:02d}:00 (ambulance)"
+                )
+            else:
+                name = (
+                    f"Postnumre under et A-mål kl. {h:02d} selv med første enhed (akutlægebil, helikopter)"
+                    if da
+                    else f"Postcodes missing an A-target at {h:02d}:00 even with the first unit"
+                )
             maps.add_lines(
                 m,
                 lines,
                 name=name,
-                color="#d50000" if i == 0 else "#6a1b9a",
-                weight=2.5,
+                color=styles[i % len(styles)],
+                weight=2.0,
                 dash=None if i == 0 else "6 4",
                 label_field="label",
                 show=i == 0,
@@ -976,3 +989,26 @@ def _map(ctx, sec, *, by_hour, cell_gdf, pc_table, postcodes, stations, cars, he
         )
     maps.save_map(m, ctx.out / "prehospital.html")
     ctx.written.append("prehospital.html")
+
+
+def _miss_outlines(postcodes, pc_table: pd.DataFrame, column: str, region_shape):
+    """Outlines (clipped to the region) of the postcodes whose ``column`` lists missed targets."""
+    import geopandas as gpd
+
+    miss = pc_table[pc_table[column].fillna("").astype(str).str.len() > 0][
+        ["postcode", "name", column]
+    ]
+    if miss.empty:
+        return None
+    shapes = postcodes[["postcode", "geometry"]].merge(miss, on="postcode")
+    clipped = shapes.geometry.intersection(region_shape)
+    keep = ~clipped.is_empty
+    labels = [
+        f"{p} {n}: {x}"
+        for p, n, x in zip(shapes["postcode"], shapes["name"], shapes[column], strict=True)
+    ]
+    return gpd.GeoDataFrame(
+        {"label": np.asarray(labels, dtype=object)[keep.to_numpy()]},
+        geometry=clipped[keep].boundary.to_numpy(),
+        crs=postcodes.crs,
+    )
