@@ -36,7 +36,7 @@ class CellMeasure:
     minutes
         One value per row of ``ctx.cells`` (inf = unreachable).
     label_da, label_en
-        What the minutes are to, e.g. "nærmeste akuthospital" / "nearest acute hospital".
+        What the minutes are to, as it reads after "nearest": "akuthospital" / "acute hospital".
     thresholds
         Minutes at which shares are reported.
     """

@@ -28,6 +28,9 @@ COLUMN_LABELS = {
     "mean_increase_minutes": ("Gns. forøgelse, min", "Mean increase, min"),
     "max_increase_minutes": ("Største forøgelse, min", "Largest increase, min"),
     "covered_share": ("Andel dækket", "Share covered"),
+    "mean_minutes_a": ("Gns. min (A)", "Mean min (A)"),
+    "mean_minutes_b": ("Gns. min (B)", "Mean min (B)"),
+    "mean_change_minutes": ("Ændring, min", "Change, min"),
 }
 
 CSS = """
@@ -50,6 +53,11 @@ def _col_label(col: str, lang: str) -> str:
     i = 1 if lang == "en" else 0
     if col in COLUMN_LABELS:
         return COLUMN_LABELS[col][i]
+    for prefix, da, en in (("gain_within_", "Får adgang ≤", "Gain ≤"), ("lose_within_", "Mister adgang ≤", "Lose ≤"),
+                           ("net_within_", "Netto ≤", "Net ≤")):
+        if col.startswith(prefix):
+            m = col.removeprefix(prefix)
+            return (f"{da} {m} min", f"{en} {m} min")[i]
     if col.startswith("share_within_"):
         m = col.removeprefix("share_within_")
         return (f"Andel ≤ {m} min", f"Share ≤ {m} min")[i]
@@ -68,7 +76,8 @@ def table_html(df: pd.DataFrame, *, lang: str, columns: list[str] | None = None,
             if c.startswith("share") or c == "covered_share":
                 text = fmt_number(100 * float(v), lang, digits=1) + " %" if pd.notna(v) else fmt_number(None, lang)
             elif isinstance(v, float):
-                text = fmt_number(v, lang, digits=0 if c.endswith("population") else 1)
+                whole = c.endswith("population") or c.startswith(("gain_", "lose_", "net_"))
+                text = fmt_number(v, lang, digits=0 if whole else 1)
             else:
                 text = html.escape(str(v))
             cells.append(f"<td>{text}</td>")

@@ -47,6 +47,7 @@ class AcuteSection(_Section):
     thresholds: list[float] = Field(default_factory=lambda: [15.0, 30.0, 45.0, 60.0])
     bands: list[float] = Field(default_factory=lambda: [15.0, 30.0, 45.0, 60.0], description="map colour bands (minutes)")
     hours: list[int] = Field(default_factory=list, description="hours of day (0-23) to compute coverage for, using opening_hours")
+    at_hour: int | None = Field(None, ge=0, le=23, description="main results with the sites open at this hour (Monday); default: all sites")
     opening_hours: dict[str, str] = Field(default_factory=dict, description="site_id → 'HH-HH' overriding the table")
     by_function: bool = Field(False, description="write acute_by_function.csv")
     n_minus_1: bool = Field(False, description="close each acute hospital in turn")

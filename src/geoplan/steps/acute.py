@@ -49,9 +49,11 @@ def acute_sites(ctx: RunContext) -> pd.DataFrame:
     kinds = ACUTE_KINDS + (NEIGHBOUR_KINDS if sec.cross_border else [])
     sites = select_sites(hospitals, ids=sec.include, kinds=kinds, exclude=sec.exclude, key="acute",
                          scenario_path=ctx.scenario.path, table_file=table_file)
+    if sec.at_hour is not None:
+        sites = sites[[is_open(h, hour=sec.at_hour) for h in sites["opening_hours"]]].reset_index(drop=True)
     if sites.empty:
         raise ScenarioError(ctx.scenario.path, "acute: no acute hospital is left open",
-                            "remove some ids from acute.exclude")
+                            "remove some ids from acute.exclude (or check acute.at_hour and opening_hours)")
     return sites
 
 
@@ -113,8 +115,8 @@ def acute(ctx: RunContext) -> None:
     total = table.iloc[-1]
     ctx.headlines += acute_headlines(total, thresholds=sec.thresholds)
     results = {"table": table, "cells": cells, "sites": sites}
-    ctx.measures["acute"] = CellMeasure(minutes=minutes, label_da="nærmeste akuthospital",
-                                        label_en="nearest acute hospital", thresholds=tuple(sec.thresholds))
+    ctx.measures["acute"] = CellMeasure(minutes=minutes, label_da="akuthospital",
+                                        label_en="acute hospital", thresholds=tuple(sec.thresholds))
     ctx.results["acute"] = results
 
     if sec.hours:
