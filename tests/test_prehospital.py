@@ -344,13 +344,13 @@ def test_shipped_scenarios_load():
     from geoplan.datadir import PROJECT_ROOT
     from geoplan.scenario import load_scenario
 
-    for name in ("prehospital.toml", "prehospital-night.toml"):
-        path = PROJECT_ROOT / "scenarios" / name
-        if not path.is_file():
-            continue
+    paths = sorted((PROJECT_ROOT / "scenarios").glob("prehospital*.toml"))
+    assert paths, "scenarios/prehospital.toml is missing"
+    for path in paths:
         sc = load_scenario(path)
-        assert isinstance(sc.prehospital, PrehospitalSection)
-        assert sc.acute is not None
+        assert isinstance(sc.prehospital, PrehospitalSection), path.name
+    main = load_scenario(PROJECT_ROOT / "scenarios" / "prehospital.toml")
+    assert main.acute is not None and main.prehospital.validation.enabled
 
 
 def test_scenario_error_names_the_key(tmp_path):
@@ -360,3 +360,54 @@ def test_scenario_error_names_the_key(tmp_path):
     p.write_text('name = "x"\n[prehospital.helicopter]\ncruise_kph = 20\n', encoding="utf-8")
     with pytest.raises(ScenarioError, match="prehospital.helicopter.cruise_kph"):
         load_scenario(p)
+
+
+# ------------------------------------------------------------------ the real region
+
+
+@pytest.mark.needs_data
+@pytest.mark.slow
+def test_run_on_the_region(tmp_path):
+    """The shipped scenario on the real region: outputs, calibration kept, validation target met."""
+    import json
+
+    from geoplan.datadir import PROJECT_ROOT
+    from geoplan.pipeline import run_scenario
+    from geoplan.scenario import load_scenario
+
+    if not (PROJECT_ROOT / "data" / "regions" / "midtjylland" / "network").is_dir():
+        pytest.skip("the strategic road network is not there yet")
+    sc = load_scenario(PROJECT_ROOT / "scenarios" / "prehospital.toml")
+    sc = sc.model_copy(
+        update={"acute": None, "output": sc.output.model_copy(update={"report": False})}
+    )
+    ctx = run_scenario(sc, out=tmp_path / "out")
+    out = tmp_path / "out"
+    for name in (
+        "prehospital_coverage_by_municipality.csv",
+        "prehospital_coverage_by_postcode.csv",
+        "prehospital_validation.csv",
+        "prehospital_validation_summary.csv",
+        "prehospital_cells.gpkg",
+        "prehospital.html",
+    ):
+        assert (out / name).is_file(), name
+    muni = pd.read_csv(out / "prehospital_coverage_by_municipality.csv", dtype={"kode": str})
+    assert len(muni) == 20  # 19 municipalities + the region
+    for h in ("h12", "h03"):
+        assert (muni[f"first_mean_{h}"] <= muni[f"amb_mean_{h}"] + 1e-9).all()
+        assert muni[f"A10_share_{h}"].between(0, 1).all()
+    summary = json.loads((out / "prehospital_validation_summary.json").read_text(encoding="utf-8"))
+    fit = summary["fit"]
+    sec = sc.prehospital
+    # the scenario ships the calibrated values
+    assert fit["delay_min"] == pytest.approx(sec.ambulance_delay_min, abs=0.05)
+    assert fit["speed_factor"] == pytest.approx(sec.ambulance.speed_factor, abs=0.01)
+    cal, textbook = summary["metrics"][0], summary["metrics"][1]
+    assert cal["n"] >= 100
+    assert cal["mae"] <= sec.validation.target_mae_min
+    assert cal["mae"] <= textbook["mae"]
+    # Samsø is served by its own station
+    r = ctx.results["prehospital"]["by_hour"][12]
+    samso = ctx.cells["kode"].to_numpy() == "0741"
+    assert (r["ambulance_site"][samso] == "amb_samso").all()
