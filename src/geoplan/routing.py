@@ -422,9 +422,12 @@ def travel_time_matrix(
     """Door-to-door travel times (minutes) from every origin to every destination.
 
     Time = access leg + network time + egress leg, minimised over the ``k``
-    entry nodes at each end. Dijkstra runs from whichever side has fewer
-    distinct entry nodes (on the transposed graph when that is the
-    destinations), with a cutoff of ``max_minutes`` when given.
+    entry nodes at each end. This is exact and costs one Dijkstra per point of
+    the smaller side, whatever ``k``: each point becomes a virtual node of an
+    augmented graph, joined to its entry nodes by edges weighted with the
+    access times (origins: outgoing edges; destinations: incoming edges).
+    Dijkstra runs from the smaller side's virtual nodes (on the transposed
+    graph when that is the destinations), with a cutoff of ``max_minutes``.
 
     Parameters
     ----------
@@ -441,6 +444,8 @@ def travel_time_matrix(
         Times above this are ``inf`` (faster: Dijkstra stops early).
     with_km
         Also compute route lengths (km), including access legs.
+    batch_size
+        Sources per Dijkstra call.
 
     Returns
     -------
@@ -453,47 +458,62 @@ def travel_time_matrix(
     did = pd.Index(destination_ids if destination_ids is not None else range(len(destinations_xy)))
     so = cg.snap(origins_xy, access=access, names=list(oid), file=origins_file)
     sd = cg.snap(destinations_xy, access=access, names=list(did), file=destinations_file)
-
-    o_nodes = np.unique(so.nodes[so.nodes >= 0])
-    d_nodes = np.unique(sd.nodes[sd.nodes >= 0])
+    A, L, o_virtual, d_virtual = _augmented(cg, so, sd, with_km=with_km)
     limit_s = np.inf if max_minutes is None else max_minutes * 60.0
-    if len(o_nodes) <= len(d_nodes):
-        sec, met = node_to_node_seconds(cg, o_nodes, d_nodes, limit_s=limit_s, batch_size=batch_size,
-                                        with_length=with_km, description=description)
+    if len(oid) <= len(did):
+        sec, met = _virtual_dijkstra(A, L, o_virtual, d_virtual, limit_s=limit_s, batch_size=batch_size,
+                                     with_km=with_km, description=description)
     else:
-        sec_t, met_t = node_to_node_seconds(cg, d_nodes, o_nodes, limit_s=limit_s, reverse=True,
-                                            batch_size=batch_size, with_length=with_km, description=description)
+        sec_t, met_t = _virtual_dijkstra(A.T.tocsr(), L.T.tocsr() if with_km else None, d_virtual, o_virtual,
+                                         limit_s=limit_s, batch_size=batch_size, with_km=with_km,
+                                         description=description)
         sec, met = sec_t.T, (met_t.T if met_t is not None else None)
-    o_pos = np.searchsorted(o_nodes, np.where(so.nodes >= 0, so.nodes, o_nodes[0]))
-    d_pos = np.searchsorted(d_nodes, np.where(sd.nodes >= 0, sd.nodes, d_nodes[0]))
-
-    # 1) best entry node per origin, towards every destination node
-    acc_o = np.where(so.nodes >= 0, so.minutes, np.inf)
-    via_o = np.full((len(oid), len(d_nodes)), np.inf)
-    via_o_km = np.full_like(via_o, np.inf) if with_km else None
-    for a in range(so.nodes.shape[1]):
-        tot = acc_o[:, a][:, None] + sec[o_pos[:, a]] / 60.0
-        better = tot < via_o
-        via_o = np.where(better, tot, via_o)
-        if with_km:
-            via_o_km = np.where(better, so.km[:, a][:, None] + met[o_pos[:, a]] / 1000.0, via_o_km)
-    # 2) best exit node per destination
-    egr_d = np.where(sd.nodes >= 0, sd.minutes, np.inf)
-    best = np.full((len(oid), len(did)), np.inf)
-    best_km = np.full_like(best, np.inf) if with_km else None
-    for b in range(sd.nodes.shape[1]):
-        tot = via_o[:, d_pos[:, b]] + egr_d[:, b][None, :]
-        better = tot < best
-        best = np.where(better, tot, best)
-        if with_km:
-            best_km = np.where(better, via_o_km[:, d_pos[:, b]] + sd.km[:, b][None, :], best_km)
-    if max_minutes is not None:
-        best[best > max_minutes] = np.inf
-    minutes = best.astype(np.float32)
-    km = best_km.astype(np.float32) if with_km else None
-    if with_km:
+    # round to the millisecond: drops the 1e-6 s placeholders of zero-length access legs
+    minutes = (np.round(sec, 3) / 60.0).astype(np.float32)
+    km = (np.round(met, 1) / 1000.0).astype(np.float32) if with_km else None
+    if km is not None:
         km[~np.isfinite(minutes)] = np.inf
-    return TravelTimeMatrix(oid, did, minutes, km)
+    return TravelTimeMatrix(oid, did, np.ascontiguousarray(minutes), km)
+
+
+def _augmented(cg: CompiledGraph, so: Snap, sd: Snap, *, with_km: bool):
+    """The graph plus one virtual node per origin (edges out) and per destination (edges in)."""
+    n = len(cg.node_ids)
+    m_o, m_d = so.nodes.shape[0], sd.nodes.shape[0]
+    o_virtual = np.arange(n, n + m_o)
+    d_virtual = np.arange(n + m_o, n + m_o + m_d)
+    ok_o, ok_d = so.nodes >= 0, sd.nodes >= 0
+    rows = np.concatenate([np.repeat(o_virtual, so.nodes.shape[1])[ok_o.ravel()], sd.nodes[ok_d]])
+    cols = np.concatenate([so.nodes[ok_o], np.repeat(d_virtual, sd.nodes.shape[1])[ok_d.ravel()]])
+    # csgraph ignores explicit zeros: a point exactly on a node gets a tiny positive access time
+    w = np.maximum(np.concatenate([so.minutes[ok_o], sd.minutes[ok_d]]) * 60.0, 1e-6)
+    size = n + m_o + m_d
+    base = cg.time.tocoo()
+    A = sp.csr_matrix((np.concatenate([base.data, w]), (np.concatenate([base.row, rows]),
+                                                       np.concatenate([base.col, cols]))), shape=(size, size))
+    L = None
+    if with_km:
+        lb = cg.length.tocoo()
+        lw = np.maximum(np.concatenate([so.km[ok_o], sd.km[ok_d]]) * 1000.0, 1e-6)
+        L = sp.csr_matrix((np.concatenate([lb.data, lw]), (np.concatenate([lb.row, rows]),
+                                                         np.concatenate([lb.col, cols]))), shape=(size, size))
+    return A, L, o_virtual, d_virtual
+
+
+def _virtual_dijkstra(A, L, sources, targets, *, limit_s, batch_size, with_km, description):
+    out = np.full((len(sources), len(targets)), np.inf)
+    out_len = np.full((len(sources), len(targets)), np.inf) if with_km else None
+    with task(description, total=len(sources)) as advance:
+        for start in range(0, len(sources), batch_size):
+            batch = sources[start:start + batch_size]
+            if with_km:
+                dist, pred = dijkstra(A, directed=True, indices=batch, limit=limit_s, return_predecessors=True)
+                out_len[start:start + len(batch)] = _tree_lengths(L, pred, dist)[:, targets]
+            else:
+                dist = dijkstra(A, directed=True, indices=batch, limit=limit_s)
+            out[start:start + len(batch)] = dist[:, targets]
+            advance(len(batch))
+    return out, out_len
 
 
 def points_from_lonlat(lon, lat) -> np.ndarray:
