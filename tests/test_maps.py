@@ -147,11 +147,24 @@ def overlay_names(html: str) -> list[list[str]]:
 
 
 def data_block(html: str, layer_index: int) -> object:
-    """The JSON data of the n-th geoplan layer (in page order)."""
-    blocks = re.findall(
-        r'<script type="application/json" id="[^"]+">(.*?)</script>', html, flags=re.S
+    """The data of the n-th geoplan layer (in page order); geometric layers as a
+    FeatureCollection rebuilt from the page's geometry pool."""
+    pool = json.loads(
+        re.search(r'<script type="application/json" id="geoplan_geoms">(.*?)</script>', html, re.S)[
+            1
+        ]
     )
-    return json.loads(blocks[layer_index])
+    blocks = re.findall(
+        r'<script type="application/json" id="[^"]+_data">(.*?)</script>', html, flags=re.S
+    )
+    data = json.loads(blocks[layer_index])
+    if isinstance(data, dict) and set(data) == {"i", "p"}:
+        feats = [
+            {"geometry": pool[i], "properties": p}
+            for i, p in zip(data["i"], data["p"], strict=True)
+        ]
+        return {"type": "FeatureCollection", "features": feats}
+    return data
 
 
 def test_layers_legend_and_danish_labels(inputs):
@@ -302,6 +315,37 @@ def test_thirteen_thousand_cells_stay_small(inputs, tmp_path):
     assert size < 10_000_000, f"{size / 1e6:.1f} MB"
     # one GeoJSON layer for all cells, not one element per cell
     assert html.count("geoplan.cells(") == 1
+
+
+def test_layers_share_geometry(inputs):
+    """The same cells in several layers (hours of the day) cost their coordinates once."""
+    boundary, munis, cells, places, fac = inputs
+    c = cells.iloc[:2000]
+
+    def page(n_layers: int) -> str:
+        m = maps.base_map(
+            boundary=boundary, municipalities=munis, title="T", caption="C", tiles=False
+        )
+        maps.add_municipalities(m, munis, name="K", tooltip_fields={"pop": "Pop"})
+        for h in range(n_layers):
+            maps.add_cells(
+                m,
+                c.assign(minutes=c["minutes"] + h),
+                column="minutes",
+                bands=BANDS,
+                name=f"kl. {h}",
+                show=h == 0,
+            )
+        return maps.map_html(m)
+
+    one, four = page(1), page(4)
+    pool = json.loads(re.search(r'id="geoplan_geoms">(.*?)</script>', four, re.S)[1])
+    assert len(pool) == 1 + 19 + 2000  # region, municipalities (outlines + tooltips), cells
+    per_layer = (len(four) - len(one)) / 3
+    assert per_layer < 0.25 * len(one), (per_layer, len(one))
+    for h in range(4):  # each layer still has all its cells and its own classes
+        d = data_block(four, 3 + h)
+        assert len(d["features"]) == 2000
 
 
 def test_facility_kinds_have_distinct_symbols(inputs):

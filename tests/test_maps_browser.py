@@ -173,6 +173,35 @@ def test_tooltips_and_layer_toggle(driver, inputs, tmp_path):
     assert "Kommune" in tip and "Indbyggere" in tip, tip
 
 
+def test_hidden_layer_is_built_when_switched_on(driver, inputs, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    boundary, munis, cells, places, fac = inputs
+    m = maps.base_map(boundary=boundary, municipalities=munis, title="T", caption="C")
+    c = cells.iloc[:1500]
+    maps.add_cells(m, c, column="minutes", bands=BANDS, name="Kl. 08")
+    maps.add_cells(
+        m,
+        c.assign(minutes=c["minutes"] * 2),
+        column="minutes",
+        bands=BANDS,
+        name="Kl. 02",
+        show=False,
+    )
+    r = open_page(driver, maps.save_map(m, tmp_path / "hidden.html"))
+    assert_offline_and_clean(r)
+    count = "return geoplan.maps[0].geoplan.layers[arguments[0]].getLayers().length"
+    assert driver.execute_script(count, "Kl. 08") == 1500
+    assert driver.execute_script(count, "Kl. 02") == 0  # not built at load
+    legend_shown = """return [...document.querySelectorAll('.geoplan-legend')]
+        .filter(el => el.offsetParent !== null).map(el => el.innerText.split('\\n')[0])"""
+    assert driver.execute_script(legend_shown) == ["Kl. 08"]
+    driver.find_element(By.XPATH, "//label[.//span[normalize-space()='Kl. 02']]//input").click()
+    assert driver.execute_script(count, "Kl. 02") == 1500
+    assert sorted(driver.execute_script(legend_shown)) == ["Kl. 02", "Kl. 08"]
+    assert driver.get_log("browser") == []
+
+
 def test_english_map(driver, inputs, shots, tmp_path):
     path = maps.save_map(make_map(inputs, lang="en", n_cells=2000), tmp_path / "en.html")
     r = open_page(driver, path, screenshot=shots / "en.png")

@@ -277,12 +277,58 @@ class _Script(MacroElement):
         self.code = code
 
 
-class _GeoLayer(Layer):
-    """A layer made by ``geoplan.<factory>(map, name, data, *options)`` in geoplan-map.js.
+@dataclass
+class _Features:
+    """Geometries (WGS84, rounded) and their properties, for one layer."""
 
-    ``data`` goes into a ``<script type="application/json">`` block in the body
-    (``JSON.parse`` of a string is much faster than parsing a large JS literal);
-    the options are inlined.
+    geoms: list[Any]
+    props: list[dict[str, Any]]
+
+
+class _GeometryPool(Element):
+    """All geometries of a page, each once, in one JSON block.
+
+    Layers refer to geometries by index, so the same cells in several layers
+    (hour-by-hour layers, both halves of a dual map, outlines and municipality
+    tooltips) cost their coordinates only once in the file.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "GeometryPool"
+        self.index: dict[bytes, int] = {}
+        self.geoms: list[Any] = []
+
+    def add(self, geoms: Sequence[Any]) -> list[int]:
+        out = []
+        for g, key in zip(geoms, shapely.to_wkb(np.asarray(geoms, dtype=object)), strict=True):
+            i = self.index.get(key)
+            if i is None:
+                i = self.index[key] = len(self.geoms)
+                self.geoms.append(g)
+            out.append(i)
+        return out
+
+    def render(self, **kwargs: Any) -> str:
+        data = [shapely.geometry.mapping(g) for g in self.geoms]
+        return f'<script type="application/json" id="geoplan_geoms">{_js(data)}</script>'
+
+
+def _pool(root: Figure) -> _GeometryPool:
+    pool = getattr(root, "_geoplan_pool", None)
+    if pool is None:
+        pool = root._geoplan_pool = _GeometryPool()
+        root.html.add_child(pool, name="geoplan_geoms")
+    return pool
+
+
+class _GeoLayer(Layer):
+    """A layer made by ``geoplan.<factory>(map, name, dataId, show, *options)`` in geoplan-map.js.
+
+    The data go into a ``<script type="application/json">`` block in the body
+    (``JSON.parse`` of a string is much faster than parsing a large JS
+    literal); geometries go to the page's :class:`_GeometryPool`. A layer that
+    is off at start is built in the page only when first switched on.
     """
 
     _template = Template(
@@ -305,12 +351,16 @@ class _GeoLayer(Layer):
         return f"{self.get_name()}_data"
 
     def args_js(self) -> str:
-        args = [_js(self.layer_name), f"geoplan.data({_js(self.data_id())})"]
-        return ",".join(args + [_js(a) for a in self.options])
+        args = [self.layer_name, self.data_id(), bool(self.show), *self.options]
+        return ",".join(_js(a) for a in args)
 
     def render(self, **kwargs: Any) -> None:
-        block = f'<script type="application/json" id="{self.data_id()}">{_js(self.data)}</script>'
-        self.get_root().html.add_child(_Raw(block), name=self.data_id())
+        root = self.get_root()
+        data = self.data
+        if isinstance(data, _Features):
+            data = {"i": _pool(root).add(data.geoms), "p": data.props}
+        block = f'<script type="application/json" id="{self.data_id()}">{_js(data)}</script>'
+        root.html.add_child(_Raw(block), name=self.data_id())
         super().render(**kwargs)
 
 
@@ -385,14 +435,11 @@ def _prepared(gdf: gpd.GeoDataFrame, *, what: str, tolerance_m: float) -> gpd.Ge
     return out[~out.geometry.is_empty]
 
 
-def _collection(geoms: Iterable[Any], props: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(g)}
-            for g, p in zip(geoms, props, strict=True)
-        ],
-    }
+def _collection(geoms: Iterable[Any], props: Iterable[dict[str, Any]]) -> _Features:
+    geoms, props = list(geoms), list(props)
+    if len(geoms) != len(props):  # pragma: no cover - internal
+        raise ValueError("geometries and properties differ in length")
+    return _Features(geoms, props)
 
 
 def _points_wgs84(df: pd.DataFrame, *, what: str) -> np.ndarray:
@@ -1038,6 +1085,8 @@ def map_html(m: folium.Map | DualMap | Figure) -> str:
         raise TypeError("the map is not attached to a folium Figure")
     _finalize(root)
     _assign_ids(root)
+    root._geoplan_pool = None  # rebuilt by the layers during this render
+    _pool(root)
     text = root.render()
     refs = external_references(text)
     if refs:

@@ -98,13 +98,39 @@
     return ctl;
   };
 
-  /* Data of a layer: a <script type="application/json"> block in the body. */
+  /* Data of a layer: a <script type="application/json"> block in the body,
+   * parsed once (and then removed from the page). */
   G.data = function (id) {
     var el = document.getElementById(id);
     var d = JSON.parse(el.textContent);
     el.parentNode.removeChild(el);
     return d;
   };
+
+  /* The page's geometry pool: every geometry once; layers refer to indices. */
+  G.geoms = function () {
+    if (!G._geoms) { G._geoms = G.data("geoplan_geoms"); }
+    return G._geoms;
+  };
+
+  /* A FeatureCollection from a layer's {i: [geometry index], p: [properties]}. */
+  G.features = function (d) {
+    var pool = G.geoms();
+    var fs = new Array(d.i.length);
+    for (var j = 0; j < d.i.length; j++) {
+      fs[j] = { type: "Feature", geometry: pool[d.i[j]], properties: d.p[j] };
+    }
+    return { type: "FeatureCollection", features: fs };
+  };
+
+  /* An L.geoJSON layer filled from data block `id`: now when shown at start,
+   * else on first being switched on (hidden layers cost nothing at load). */
+  function geoLayer(id, show, opts) {
+    var layer = L.geoJSON(null, opts);
+    var fill = function () { layer.addData(G.features(G.data(id))); };
+    if (show) { fill(); } else { layer.once("add", fill); }
+    return layer;
+  }
 
   /* One canvas per map for all interactive areas (municipalities, cells), so
    * hover goes to the topmost area drawn, as with SVG, and a hidden cells layer
@@ -121,7 +147,8 @@
   }
 
   /* Region outline: a pale land fill (under everything) and a bold border line. */
-  G.region = function (map, name, data) {
+  G.region = function (map, name, id) {
+    var data = G.features(G.data(id));
     var fill = L.geoJSON(data, {
       pane: "geoplanLand", interactive: false,
       style: { stroke: false, fill: true, fillColor: "#fbf8ef", fillOpacity: 0.55 }
@@ -134,16 +161,16 @@
   };
 
   /* Non-interactive outlines (municipal borders). */
-  G.outlines = function (map, name, data, style) {
-    return register(map, name, L.geoJSON(data, {
+  G.outlines = function (map, name, id, show, style) {
+    return register(map, name, geoLayer(id, show, {
       pane: "geoplanOutlines", interactive: false, style: L.extend({ fill: false }, style)
     }));
   };
 
   /* Town labels: rows [lat, lon, name, sizeClass]. */
-  G.towns = function (map, name, rows) {
+  G.towns = function (map, name, id) {
     var g = L.layerGroup();
-    rows.forEach(function (r) {
+    G.data(id).forEach(function (r) {
       L.marker([r[0], r[1]], {
         pane: "geoplanLabels", interactive: false, keyboard: false,
         icon: L.divIcon({
@@ -166,9 +193,9 @@
   }
 
   /* Interactive municipality polygons with key-number tooltips. */
-  G.municipalities = function (map, name, data, o) {
+  G.municipalities = function (map, name, id, show, o) {
     var base = { color: "#333", weight: 1.2, opacity: 0.8, fillColor: "#ffffff", fillOpacity: 0.05 };
-    var layer = L.geoJSON(data, { pane: "geoplanCells", renderer: areaRenderer(map), style: base });
+    var layer = geoLayer(id, show, { pane: "geoplanCells", renderer: areaRenderer(map), style: base });
     groupTooltip(layer, o.labels);
     /* keep municipalities under any cells in the shared canvas */
     layer.on("add", function () { setTimeout(function () { layer.bringToBack(); }, 0); });
@@ -178,7 +205,7 @@
   };
 
   /* Classified cells: ONE GeoJSON layer; properties.b is the colour band. */
-  G.cells = function (map, name, data, o) {
+  G.cells = function (map, name, id, show, o) {
     var renderer = o.canvas ? areaRenderer(map) : L.svg({ pane: "geoplanCells" });
     /* Opaque fill plus a hairline of the same colour closes the anti-aliasing
      * seams between neighbouring cells; the pane's CSS opacity makes the
@@ -188,7 +215,7 @@
       return { stroke: true, color: c, weight: 0.7, opacity: 1, fill: true, fillColor: c, fillOpacity: 1 };
     };
     map.getPane("geoplanCells").style.opacity = o.opacity;
-    var layer = L.geoJSON(data, { pane: "geoplanCells", renderer: renderer, style: styleOf });
+    var layer = geoLayer(id, show, { pane: "geoplanCells", renderer: renderer, style: styleOf });
     if (o.labels.length) {
       groupTooltip(layer, o.labels);
       layer.on("mouseover", function (e) {
@@ -201,14 +228,15 @@
   };
 
   /* Lines (cut road links, ferries): rows carry an optional tooltip in properties.n. */
-  G.lines = function (map, name, data, style) {
-    var layer = L.geoJSON(data, { style: style });
+  G.lines = function (map, name, id, show, style) {
+    var layer = geoLayer(id, show, { style: style });
     layer.bindTooltip(function (l) { return G.esc(l.feature.properties.n || name); }, { sticky: true });
     return register(map, name, layer);
   };
 
   /* Facility markers: rows [lat, lon, label, popupHtml]; o.svg is the symbol. */
-  G.facilities = function (map, name, rows, o) {
+  G.facilities = function (map, name, id, show, o) {
+    var rows = G.data(id);
     var g = L.featureGroup();
     var s = o.size;
     var icon = L.divIcon({
