@@ -85,7 +85,7 @@ TOWNS: list[tuple[str, str, float, float, int, bool, str]] = [
     ("hou", "Hou", 55.9155, 10.2520, 1400, False, "ferry port for Samsø and Tunø"),
     ("tranebjerg", "Tranebjerg", 55.8310, 10.5960, 850, True, "main village of Samsø"),
     ("ballen", "Ballen", 55.8170, 10.6420, 250, False, "Samsø; ferry port for Kalundborg"),
-    ("onsbjerg", "Onsbjerg", 55.8830, 10.5520, 200, False, "Samsø"),
+    ("onsbjerg", "Onsbjerg", 55.8720, 10.5850, 200, False, "Samsø"),
     ("nordby_samsoe", "Nordby (Samsø)", 55.9650, 10.5490, 250, False, "Samsø"),
     ("koldby_kaas", "Kolby Kås", 55.8050, 10.5290, 100, False, "Samsø; old ferry port"),
     ("saelvig", "Sælvig", 55.8630, 10.5530, 50, False, "Samsø; ferry port for Hou"),
@@ -145,8 +145,8 @@ TOWNS: list[tuple[str, str, float, float, int, bool, str]] = [
     ("struer", "Struer", 56.4900, 8.5920, 10400, True, ""),
     ("hjerm", "Hjerm", 56.4345, 8.6560, 1000, False, "position approximate"),
     ("hvidbjerg", "Hvidbjerg", 56.6150, 8.5700, 1100, False, "Thyholm; position approximate"),
-    ("kleppen", "Kleppen", 56.5470, 8.6540, 0, False, "ferry berth for Venø (mainland side)"),
-    ("venoe", "Venø By", 56.5560, 8.6140, 200, False, "island of Venø"),
+    ("kleppen", "Kleppen", 56.5165, 8.6110, 0, False, "ferry berth for Venø (mainland side)"),
+    ("venoe", "Venø By", 56.5480, 8.6270, 200, False, "island of Venø"),
     # --- Lemvig (0665)
     ("lemvig", "Lemvig", 56.5490, 8.3110, 6900, True, ""),
     ("harboeoere", "Harboøre", 56.6175, 8.1807, 1700, True, ""),
@@ -286,8 +286,11 @@ JUNCTIONS: dict[str, tuple[float, float, str]] = {
     "e45_skaerup": (55.6000, 9.6300, "Motorvejskryds Skærup (E45 / E20)"),
     "e45_kolding_oe": (55.5150, 9.5300, "E45 Kolding Ø"),
     "e45_kolding": (55.4950, 9.4250, "E45 Kolding / Bramdrupdam"),
-    # E20 to Fredericia
+    # E20 to Fredericia and to Esbjerg
     "e20_fredericia": (55.5750, 9.7100, "E20 Fredericia"),
+    "e20_vejen": (55.4750, 9.1300, "E20 Vejen"),
+    "e20_korskro": (55.5050, 8.6000, "E20 Korskro (rute 11 to Varde)"),
+    "e20_esbjerg": (55.4950, 8.5000, "E20 Esbjerg Ø"),
     # rute 15 Herningmotorvejen / Silkeborgmotorvejen, east to west
     "r15_brabrand": (56.1520, 10.1020, "rute 15 motorway end, Brabrand"),
     "r15_harlev": (56.1520, 10.0100, "rute 15 Harlev"),
@@ -347,25 +350,21 @@ JUNCTIONS: dict[str, tuple[float, float, str]] = {
     "r13_aalestrup": (56.6950, 9.4950, "rute 13 Ålestrup"),
     "r13_aars": (56.7900, 9.5500, "rute 13 south of Aars (rute 29)"),
     "r12_karup": (56.3000, 9.1900, "rute 12 Karup"),
-    "r12_x34": (56.1800, 9.0400, "rute 12 / 34 north-east of Herning"),
     "r16_x34": (56.4000, 9.0200, "rute 16 / 34 crossing"),
     "r16_oerum": (56.4700, 9.6300, "rute 16 Ørum"),
-    "r16_randers_w": (56.4600, 9.9800, "rute 16 at E45 Randers"),
     "r16_assentoft": (56.4450, 10.1650, "rute 16 Assentoft"),
     "r16_auning": (56.4350, 10.3900, "rute 16 Auning"),
     "r16_oerum_djurs": (56.4500, 10.6700, "rute 16 Ørum Djurs"),
-    "r11_oddesund_s": (56.5700, 8.5500, "Oddesund Bridge, south end"),
-    "r11_oddesund_n": (56.5850, 8.5500, "Oddesund Bridge, north end"),
+    "r11_oddesund_s": (56.5760, 8.5710, "Oddesund Bridge, south end"),
+    "r11_oddesund_n": (56.5880, 8.5600, "Oddesund Bridge, north end"),
     "r11_oernhoej": (56.2000, 8.5600, "rute 11 Ørnhøj"),
     "r11_x15": (56.0900, 8.5400, "rute 11 / 15 crossing near Spjald"),
-    "r52_rindsholm": (56.4000, 9.4450, "rute 52 Rindsholm"),
     "r52_x_diag": (55.9000, 9.7400, "rute 52 / Diagonalvej west of Horsens"),
-    "r21_kaloe": (56.2800, 10.4800, "Kalø (rute 21)"),
+    "hadsund_s": (56.7080, 10.1150, "Hadsund Syd (south end of Hadsund Bridge)"),
     "r181_thorsminde": (56.3730, 8.1200, "rute 181 Thorsminde (Nissum Fjord sluice)"),
     "r181_husby": (56.2900, 8.1450, "rute 181 Husby"),
     "r181_soendervig": (56.1150, 8.1200, "rute 181 Søndervig"),
     "r181_nymindegab": (55.8150, 8.2000, "rute 181 Nymindegab"),
-    "hvide_sande_bridge": (55.9960, 8.1300, "Hvide Sande lock bridge"),
     "grenaa_havn": (56.4080, 10.9250, "Grenaa ferry port"),
     "thyboroen_havn": (56.7000, 8.2230, "Thyborøn ferry berth (Thyborøn Kanal)"),
     "agger_tange": (56.7150, 8.2350, "Agger Tange ferry berth"),
@@ -373,8 +372,18 @@ JUNCTIONS: dict[str, tuple[float, float, str]] = {
     "tunoe_havn": (55.9460, 10.4520, "Tunø harbour"),
     "hou_havn": (55.9135, 10.2600, "Hou ferry port"),
     "fur_havn": (56.8115, 9.0245, "Fur ferry berth (Stenøre)"),
-    "venoe_havn": (56.5480, 8.6460, "Venø ferry berth"),
+    "venoe_havn": (56.5160, 8.6185, "Venø ferry berth"),
     "hvalpsund_havn": (56.7050, 9.2010, "Hvalpsund ferry berth"),
+}
+# Ferry berths and coastal nodes are moved onto the 1:500k land polygon of the landmass
+# of the named node (the island or the mainland side of their crossing), so that
+# routing can tell which island a node belongs to.
+SAME_LANDMASS_AS = {
+    "branden": "skive", "fur_havn": "fur", "sundsoere": "skive", "hvalpsund_havn": "hvalpsund",
+    "udbyhoej": "randers", "udbyhoej_syd": "randers", "thyboroen_havn": "lemvig", "agger_tange": "thisted",
+    "agger": "thisted", "tunoe_havn": "tunoe", "endelave_havn": "endelave", "anholt_havn": "anholt",
+    "hou_havn": "odder", "hou": "odder", "saelvig": "tranebjerg", "snaptun": "juelsminde", "kleppen": "struer",
+    "venoe_havn": "venoe", "grenaa_havn": "grenaa", "hvalpsund": "farsoe",
 }
 PORT_JUNCTIONS = {"grenaa_havn", "thyboroen_havn", "agger_tange", "endelave_havn", "tunoe_havn", "hou_havn",
                   "fur_havn", "venoe_havn", "hvalpsund_havn"}
@@ -399,6 +408,8 @@ ROADS: list[tuple[str, str, list[str], dict[tuple[str, str], str], str]] = [
      {("e45_vejlefjord_n", "e45_vejlefjord_s"): "bridge: Vejlefjordbroen"},
      "Nordjyske / Østjyske / Sønderjyske Motorvej"),
     ("E20", "motorway", ["e45_skaerup", "e20_fredericia"], {}, "towards Fredericia and Funen"),
+    ("E20", "motorway", ["e45_kolding", "e20_vejen", "e20_korskro", "e20_esbjerg"], {}, "Esbjergmotorvejen"),
+    ("rute 11", "primary", ["e20_korskro", "varde"], {}, "Korskro-Varde"),
     ("rute 15", "motorway",
      ["r15_brabrand", "e45_x15", "r15_harlev", "r15_galten", "r15_laasby", "r15_haarup", "r15_silkeborg_oe",
       "r15_silkeborg_c", "r15_silkeborg_v", "r15_funder", "r15_x13", "r15_bording", "r15_ikast_oe", "r15_ikast",
@@ -420,7 +431,7 @@ ROADS: list[tuple[str, str, list[str], dict[tuple[str, str], str], str]] = [
     ("rute 15", "trunk", ["r15_hornslet", "r15_roende", "r15_kolind"], {}, "2+1 motortrafikvej Hornslet-Kolind"),
     ("rute 15", "primary", ["r15_kolind", "r15_tirstrup", "trustrup", "grenaa"], {}, "Kolind-Grenaa"),
     ("rute 21", "primary", ["ebeltoft", "tirstrup", "r15_tirstrup"], {}, "Ebeltoft-Tirstrup"),
-    ("rute 21", "secondary", ["ebeltoft", "knebel", "r21_kaloe", "r15_roende"], {}, "Ebeltoft-Mols-Rønde; "
+    ("rute 21", "secondary", ["ebeltoft", "knebel", "roende"], {}, "Ebeltoft-Mols-Rønde; "
      "route number uncertain"),
     ("rute 16", "primary",
      ["grenaa", "r16_oerum_djurs", "r16_auning", "allingaabro", "r16_assentoft", "randers"], {},
@@ -459,18 +470,21 @@ ROADS: list[tuple[str, str, list[str], dict[tuple[str, str], str], str]] = [
     ("rute 11", "primary", ["r18_holstebro_n", "struer", "r11_oddesund_s"], {}, "Holstebro-Struer-Oddesund"),
     ("rute 11", "primary", ["r11_oddesund_s", "r11_oddesund_n"], {("r11_oddesund_s", "r11_oddesund_n"):
                                                                   "bridge: Oddesundbroen"}, "Oddesund Bridge"),
-    ("rute 11", "primary", ["r11_oddesund_n", "hvidbjerg", "thisted"], {}, "Thyholm-Thisted"),
+    ("rute 11", "primary", ["r11_oddesund_n", "hvidbjerg", "hurup", "thisted"], {}, "Thyholm-Thisted"),
     ("rute 181", "secondary",
      ["thyboroen", "harboeoere", "r181_thorsminde", "r181_husby", "r181_soendervig", "hvide_sande",
-      "r181_nymindegab", "noerre_nebel"], {}, "Vestkystvejen (Thyborøn-Nymindegab)"),
+      "r181_nymindegab", "noerre_nebel"],
+     {("r181_thorsminde", "r181_husby"): "dam: Thorsminde sluice (Nissum Fjord outlet)",
+      ("r181_soendervig", "hvide_sande"): "bridge: Hvide Sande channel bridge (Ringkøbing Fjord outlet)"},
+     "Vestkystvejen (Thyborøn-Nymindegab)"),
     ("rute 28", "primary", ["vejle", "jelling", "billund", "grindsted", "varde"], {},
      "Vejle-Billund-Grindsted-Varde; route number uncertain"),
     ("rute 30", "primary", ["r18_give", "give", "billund"], {}, "Give-Billund; route number uncertain"),
     ("rute 180", "secondary", ["randers", "hobro"], {}, "old main road Randers-Hobro"),
-    ("regional", "secondary", ["hobro", "mariager", "hadsund"],
-     {("mariager", "hadsund"): "bridge: Hadsund Bridge (Mariager Fjord)"}, "Hobro-Mariager-Hadsund"),
-    ("regional", "secondary", ["havndal", "hadsund"],
-     {("havndal", "hadsund"): "bridge: Hadsund Bridge (Mariager Fjord)"}, "Randers-Hadsund road"),
+    ("regional", "secondary", ["hobro", "mariager", "hadsund_s"], {}, "Hobro-Mariager-Hadsund"),
+    ("regional", "secondary", ["havndal", "hadsund_s"], {}, "Randers-Hadsund road"),
+    ("regional", "secondary", ["hadsund_s", "hadsund"],
+     {("hadsund_s", "hadsund"): "bridge: Hadsund Bridge (Mariager Fjord)"}, "Hadsund Bridge"),
     ("regional", "secondary", ["viborg", "hobro"], {}, "Viborg-Hobro road"),
     ("regional", "secondary", ["holstebro", "vinderup", "skive"], {}, "Holstebro-Vinderup-Skive road"),
     ("regional", "secondary", ["holstebro", "lemvig"], {}, "Holstebro-Lemvig road"),
@@ -490,9 +504,8 @@ ROADS: list[tuple[str, str, list[str], dict[tuple[str, str], str], str]] = [
     ("regional", "secondary", ["havndal", "udbyhoej"], {}, "road to the Udbyhøj ferry"),
     ("regional", "secondary", ["udbyhoej_syd", "oersted"], {}, "road from the Udbyhøj ferry"),
     ("regional", "secondary", ["harboeoere", "lemvig"], {}, "Harboøre-Lemvig"),
+    ("regional", "secondary", ["thyboroen", "lemvig"], {}, "Thyborøn-Lemvig"),
     ("regional", "secondary", ["hurup", "agger"], {}, "Hurup-Agger"),
-    ("regional", "secondary", ["hurup", "thisted"], {}, "Hurup-Thisted"),
-    ("regional", "secondary", ["hurup", "hvidbjerg"], {}, "Hurup-Hvidbjerg"),
     ("regional", "secondary", ["nykoebing_mors", "glyngoere"], {("nykoebing_mors", "glyngoere"):
                                                                  "bridge: Sallingsundbroen"}, "Sallingsund Bridge"),
 ]
@@ -530,6 +543,7 @@ SPURS: list[tuple[str, str, float, float, str]] = [
     ("vejle", "e45_vejle_s", 6.0, 9.0, ""),
     ("vejle", "r18_grejs", 5.0, 8.0, ""),
     ("fredericia", "e20_fredericia", 4.5, 7.0, ""),
+    ("esbjerg", "e20_esbjerg", 5.0, 8.0, ""),
     ("kolding", "e45_kolding", 5.0, 9.0, ""),
     ("kolding", "e45_kolding_oe", 5.0, 8.0, ""),
     ("harlev", "r15_harlev", 1.0, 2.0, ""),
@@ -719,6 +733,67 @@ def crossed_barrier(barriers, a, b) -> str | None:
     return None
 
 
+def land_route(land, a: tuple[float, float], b: tuple[float, float], *, cell_m: float = 150.0,
+               margin_m: float = 6000.0) -> list[tuple[float, float]] | None:
+    """Intermediate points that keep a road from ``a`` to ``b`` on land (EPSG:25832).
+
+    The shortest path on a ``cell_m`` grid of land cells around the segment (8-neighbour
+    moves), simplified greedily to the fewest points whose straight segments stay on land
+    (at most 50 m off). Used for hand-written roads whose straight segment would cross
+    water (a bay, a fjord arm): the result follows the shore the way the real road does,
+    to the precision of the 1:500k coastline. Returns ``None`` when no land path exists
+    within the margin.
+    """
+    import numpy as np
+    import scipy.sparse as sp
+    import shapely
+    from scipy.sparse.csgraph import dijkstra
+
+    (ax, ay), (bx, by) = a, b
+    margin = max(margin_m, 0.4 * math.dist(a, b))
+    x0, x1 = min(ax, bx) - margin, max(ax, bx) + margin
+    y0, y1 = min(ay, by) - margin, max(ay, by) + margin
+    nx_, ny_ = int((x1 - x0) / cell_m) + 1, int((y1 - y0) / cell_m) + 1
+    gx, gy = np.meshgrid(x0 + np.arange(nx_) * cell_m, y0 + np.arange(ny_) * cell_m)
+    ok = shapely.contains_xy(land, gx.ravel(), gy.ravel()).reshape(ny_, nx_)
+    idx = -np.ones((ny_, nx_), dtype=np.int64)
+    idx[ok] = np.arange(int(ok.sum()))
+    rows, cols, w = [], [], []
+    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        a_ok = ok[max(0, -dy): ny_ - max(0, dy), max(0, -dx): nx_ - max(0, dx)]
+        b_ok = ok[max(0, dy): ny_ - max(0, -dy) or None, max(0, dx): nx_ - max(0, -dx) or None]
+        both = a_ok & b_ok
+        ia = idx[max(0, -dy): ny_ - max(0, dy), max(0, -dx): nx_ - max(0, dx)][both]
+        ib = idx[max(0, dy): ny_ - max(0, -dy) or None, max(0, dx): nx_ - max(0, -dx) or None][both]
+        rows += [ia, ib]
+        cols += [ib, ia]
+        w += [np.full(len(ia) * 2, cell_m * math.hypot(dx, dy))]
+    n = int(ok.sum())
+    graph = sp.csr_matrix((np.concatenate(w), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
+    cells = np.column_stack([gx[ok], gy[ok]])
+
+    def nearest(p):
+        return int(np.argmin((cells[:, 0] - p[0]) ** 2 + (cells[:, 1] - p[1]) ** 2))
+
+    s, t = nearest(a), nearest(b)
+    dist, pred = dijkstra(graph, indices=s, return_predecessors=True)
+    if not np.isfinite(dist[t]):
+        return None
+    path = [t]
+    while path[-1] != s:
+        path.append(int(pred[path[-1]]))
+    pts = [a] + [tuple(cells[i]) for i in reversed(path)] + [b]
+    out, i = [], 0
+    while i < len(pts) - 1:
+        j = len(pts) - 1
+        while j > i + 1 and outside_land_m(land, pts[i], pts[j]) > 50.0:
+            j -= 1
+        if j < len(pts) - 1:
+            out.append(pts[j])
+        i = j
+    return out
+
+
 def regional_links(towns: dict[str, dict], *, land, barriers, existing: set[frozenset]) -> list[tuple[str, str, float]]:
     """Pairs of neighbouring towns joined by a generated regional road.
 
@@ -763,8 +838,12 @@ def build(data_dir: Path) -> tuple[list[dict], list[dict]]:
     """Assemble node and link rows (dicts keyed by the CSV columns)."""
     import geopandas as gpd
     import shapely
+    import shapely.ops
 
     tr = _project()
+    import pyproj
+
+    inv = pyproj.Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True)
     land = load_land(data_dir)
     munis = load_municipalities(data_dir)
     barriers = _barrier_lines(tr)
@@ -787,6 +866,37 @@ def build(data_dir: Path) -> tuple[list[dict], list[dict]]:
         nodes[node_id] = dict(node_id=node_id, name=name, kind=kind, lon=round(lon, 5), lat=round(lat, 5),
                               population="", kommune="", source=SRC_PORT if kind == "port" else SRC_JUNCTION,
                               note="", x=x, y=y, pop=0)
+    # nodes off the 1:500k coastline: move them onto the land of their side
+    parts = list(land.geoms) if hasattr(land, "geoms") else [land]
+
+    def part_of(x, y):
+        p = shapely.Point(x, y)
+        hit = [q for q in parts if q.contains(p)]
+        return hit[0] if hit else None
+
+    for nid, n in nodes.items():
+        p = shapely.Point(n["x"], n["y"])
+        ref = SAME_LANDMASS_AS.get(nid)
+        target = None
+        if ref is not None:
+            target = part_of(nodes[ref]["x"], nodes[ref]["y"])
+            if target is None:
+                raise ValueError(f"{ref} (landmass reference of {nid}) is not on land")
+            if target.contains(p):
+                continue
+        elif part_of(n["x"], n["y"]) is not None:
+            continue
+        if target is None:
+            target = min(parts, key=lambda q: q.distance(p))
+        inner = target.buffer(-25.0)
+        inner = inner if not inner.is_empty else target
+        q = shapely.ops.nearest_points(inner, p)[0]
+        moved = p.distance(q)
+        if moved > 3000:
+            raise ValueError(f"node {nid} is {moved:.0f} m off its landmass: fix its coordinates")
+        lon, lat = inv.transform(q.x, q.y)
+        n.update(x=q.x, y=q.y, lon=round(lon, 5), lat=round(lat, 5))
+        n["note"] = (n["note"] + "; " if n["note"] else "") + f"moved {moved:.0f} m onto the 1:500k land polygon"
     # municipality of every node (nearest polygon within 5 km for nodes on the coastline)
     pts = gpd.GeoDataFrame({"node_id": list(nodes)},
                            geometry=[shapely.Point(n["x"], n["y"]) for n in nodes.values()], crs="EPSG:25832")
@@ -805,6 +915,42 @@ def build(data_dir: Path) -> tuple[list[dict], list[dict]]:
                           delay_min=round(delay, 2) if delay else 0, oneway=0, crossing=crossing,
                           source=source, note=note))
 
+    def add_on_land(a, b, **kw):
+        """Add a hand-written link, split by generated waypoints where it would cross water."""
+        pa, pb = (nodes[a]["x"], nodes[a]["y"]), (nodes[b]["x"], nodes[b]["y"])
+        if kw.get("crossing") or outside_land_m(land, pa, pb) <= LAND_TOLERANCE_M:
+            add(a, b, **kw)
+            return
+        via = land_route(land, pa, pb)
+        if via is None:  # narrow spits: retry on a finer grid
+            via = land_route(land, pa, pb, cell_m=50.0, margin_m=2000.0)
+        if via is None:
+            raise ValueError(f"link {a}-{b}: no land path; mark its crossing or fix the nodes")
+        chain = [a]
+        for k, (x, y) in enumerate(via, start=1):
+            wid = f"via_{a}_{b}_{k}"
+            lon, lat = inv.transform(x, y)
+            nodes[wid] = dict(node_id=wid, name=f"waypoint {k} {nodes[a]['name']}-{nodes[b]['name']}",
+                              kind="junction", lon=round(lon, 5), lat=round(lat, 5), population="",
+                              kommune=_kommune_of(x, y), source="generated by author_strategic.land_route "
+                              "(keeps the road on land)", note="", x=x, y=y, pop=0)
+            chain.append(wid)
+        chain.append(b)
+        total_delay = kw.pop("delay", 0.0)
+        length = kw.pop("length_m", "")
+        seg = [math.dist((nodes[u]["x"], nodes[u]["y"]), (nodes[v]["x"], nodes[v]["y"]))
+               for u, v in zip(chain[:-1], chain[1:], strict=True)]
+        for i, (u, v) in enumerate(zip(chain[:-1], chain[1:], strict=True)):
+            part_len = round(float(length) * seg[i] / sum(seg)) if length != "" else ""
+            add(u, v, delay=total_delay * seg[i] / sum(seg), length_m=part_len, **kw)
+
+    def _kommune_of(x, y):
+        hit = munis[munis.contains(shapely.Point(x, y))]
+        if len(hit):
+            return str(hit["KOMKODE"].iloc[0])
+        d = munis.distance(shapely.Point(x, y))
+        return str(munis["KOMKODE"].iloc[int(d.argmin())])
+
     def entry(n):
         return town_entry_min(nodes[n]["pop"]) if nodes[n]["kind"] == "town" else 0.0
 
@@ -814,17 +960,17 @@ def build(data_dir: Path) -> tuple[list[dict], list[dict]]:
             crossing = crossings.get((a, b), crossings.get((b, a), ""))
             # a road chain passing through a town centre pays the town-entry delay at that end
             delay = entry(a) + entry(b)
-            add(a, b, road=road, highway=highway, speed=SPEED[highway], circuity=CIRCUITY[highway],
-                delay=delay, crossing=crossing, source=SRC_ROAD, note=note)
+            add_on_land(a, b, road=road, highway=highway, speed=SPEED[highway], circuity=CIRCUITY[highway],
+                        delay=delay, crossing=crossing, source=SRC_ROAD, note=note)
             existing.add(frozenset((a, b)))
     for town, junction, km, minutes, note in SPURS:
         highway = "urban" if nodes[town]["pop"] >= 20_000 else "secondary"
-        add(town, junction, road="town access", highway=highway, speed=km / (minutes / 60.0),
-            length_m=round(km * 1000), source=SRC_SPUR, note=note or "town centre to bypass junction")
+        add_on_land(town, junction, road="town access", highway=highway, speed=km / (minutes / 60.0),
+                    length_m=round(km * 1000), source=SRC_SPUR, note=note or "town centre to bypass junction")
         existing.add(frozenset((town, junction)))
     for a, b, name in ISLAND_ROADS:
-        add(a, b, road="regional", highway="tertiary", speed=SPEED["tertiary"], circuity=CIRCUITY["tertiary"],
-            delay=entry(a) + entry(b), source=SRC_ROAD, note=f"{name} road")
+        add_on_land(a, b, road="regional", highway="tertiary", speed=SPEED["tertiary"],
+                    circuity=CIRCUITY["tertiary"], delay=entry(a) + entry(b), source=SRC_ROAD, note=f"{name} road")
         existing.add(frozenset((a, b)))
     for a, b, name, crossing_min, headway, km, note in FERRIES:
         cap = WAIT_CAP_SHORT_MIN if crossing_min < 15 else WAIT_CAP_LONG_MIN
