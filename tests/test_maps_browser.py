@@ -110,13 +110,13 @@ def _cell_point(driver) -> dict:
     """A cell whose centre lies on the cells canvas (not under a control or marker)."""
     return driver.execute_script(
         """
-        const m = geoplan.maps[0], lyr = m.geoplan.layers['Køretid'];
+        const m = geoplan.maps[0], cells = m.geoplan.layers['Køretid'].geoplanCells;
         const size = m.getSize();
-        for (const l of lyr.getLayers()) {
-          const p = m.latLngToContainerPoint(l.getBounds().getCenter());
+        for (let k = 0; k < cells.count; k++) {
+          const p = m.latLngToContainerPoint(cells.center(k));
           if (p.x < size.x * 0.3 || p.x > size.x * 0.6 || p.y < size.y * 0.3 || p.y > size.y * 0.8) continue;
           const el = document.elementFromPoint(p.x, p.y);
-          if (el && el.tagName === 'CANVAS') return {x: Math.round(p.x), y: Math.round(p.y), v: l.feature.properties.v};
+          if (el && el.tagName === 'CANVAS') return {x: Math.round(p.x), y: Math.round(p.y), v: cells.props(k).v};
         }
         return null;
         """
@@ -155,6 +155,15 @@ def test_tooltips_and_layer_toggle(driver, inputs, tmp_path):
     tip = _hover(driver, pt["x"], pt["y"])
     # the cell's own preformatted values: municipality, population, minutes
     assert "K" in tip and "Min" in tip and pt["v"][0] in tip and pt["v"][2] in tip, (tip, pt)
+    # the hovered cell is outlined: a black SVG ring around the pointer
+    ring = driver.execute_script(
+        """const m = geoplan.maps[0];
+        const paths = [...m.getPane('geoplanOutlines').querySelectorAll('path[stroke="#000"]')];
+        return paths.map(p => { const b = p.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; });"""
+    )
+    assert len(ring) == 1
+    x0, y0, x1, y1 = ring[0]
+    assert x0 <= pt["x"] <= x1 and y0 <= pt["y"] <= y1 and (x1 - x0) < 40, (ring, pt)
 
     # switch the cells off in the layer control: their legend hides, and the
     # municipality under the same point takes the mouse
@@ -190,7 +199,7 @@ def test_hidden_layer_is_built_when_switched_on(driver, inputs, tmp_path):
     )
     r = open_page(driver, maps.save_map(m, tmp_path / "hidden.html"))
     assert_offline_and_clean(r)
-    count = "return geoplan.maps[0].geoplan.layers[arguments[0]].getLayers().length"
+    count = "return geoplan.maps[0].geoplan.layers[arguments[0]].geoplanCells.count"
     assert driver.execute_script(count, "Kl. 08") == 1500
     assert driver.execute_script(count, "Kl. 02") == 0  # not built at load
     legend_shown = """return [...document.querySelectorAll('.geoplan-legend')]
