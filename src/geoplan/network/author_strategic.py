@@ -144,7 +144,7 @@ TOWNS: list[tuple[str, str, float, float, int, bool, str]] = [
     # --- Struer (0671)
     ("struer", "Struer", 56.4900, 8.5920, 10400, True, ""),
     ("hjerm", "Hjerm", 56.4345, 8.6560, 1000, False, "position approximate"),
-    ("hvidbjerg", "Hvidbjerg", 56.6150, 8.5700, 1100, False, "Thyholm; position approximate"),
+    ("hvidbjerg", "Hvidbjerg", 56.6200, 8.5550, 1100, False, "Thyholm; position approximate"),
     ("kleppen", "Kleppen", 56.5165, 8.6110, 0, False, "ferry berth for Venø (mainland side)"),
     ("venoe", "Venø By", 56.5480, 8.6270, 200, False, "island of Venø"),
     # --- Lemvig (0665)
@@ -355,8 +355,20 @@ JUNCTIONS: dict[str, tuple[float, float, str]] = {
     "r16_assentoft": (56.4450, 10.1650, "rute 16 Assentoft"),
     "r16_auning": (56.4350, 10.3900, "rute 16 Auning"),
     "r16_oerum_djurs": (56.4500, 10.6700, "rute 16 Ørum Djurs"),
-    "r11_oddesund_s": (56.5760, 8.5710, "Oddesund Bridge, south end"),
-    "r11_oddesund_n": (56.5880, 8.5600, "Oddesund Bridge, north end"),
+    "r11_struer_n": (56.5120, 8.5860, "rute 11 north of Struer"),
+    "r11_struer_s": (56.4970, 8.5830, "rute 11 Struer (north exit)"),
+    "r11_thyholm_n": (56.6650, 8.5350, "rute 11 northern Thyholm"),
+    "r26_skive_nw": (56.5900, 8.9900, "rute 26 Skive NV"),
+    "r11_humlum": (56.5450, 8.5680, "rute 11 Humlum"),
+    "r11_oddesund_s": (56.5680, 8.5650, "Oddesund Bridge, south end"),
+    "r11_oddesund_n": (56.5860, 8.5400, "Oddesund Bridge, north end"),
+    "r11_ydby": (56.6950, 8.4900, "rute 11 Ydby"),
+    "r11_thy": (56.7050, 8.4700, "rute 11 Thyholm-Thy isthmus"),
+    "r11_bedsted": (56.8100, 8.4200, "rute 11 Bedsted"),
+    "r11_snedsted": (56.8950, 8.5500, "rute 11 Snedsted"),
+    "r11_thisted_w": (56.9400, 8.6400, "rute 11 west of Thisted"),
+    "r26_stoholm": (56.4800, 9.1500, "rute 26 Stoholm bypass"),
+    "viborg_n": (56.4750, 9.4100, "Viborg north (rute 13)"),
     "r11_oernhoej": (56.2000, 8.5600, "rute 11 Ørnhøj"),
     "r11_x15": (56.0900, 8.5400, "rute 11 / 15 crossing near Spjald"),
     "r52_x_diag": (55.9000, 9.7400, "rute 52 / Diagonalvej west of Horsens"),
@@ -392,9 +404,9 @@ PORT_JUNCTIONS = {"grenaa_havn", "thyboroen_havn", "agger_tange", "endelave_havn
 # Route-planner speeds (km/h) by class, as the author estimates a route planner averages
 # them off-peak (not the limits): Danish motorways 130 km/h limit, motortrafikvej 90,
 # rural main roads 80 with villages, regional roads 80 with bends and villages.
-SPEED = {"motorway": 114.0, "trunk": 86.0, "primary": 76.0, "secondary": 68.0, "tertiary": 58.0}
+SPEED = {"motorway": 110.0, "trunk": 86.0, "primary": 76.0, "secondary": 68.0, "tertiary": 58.0}
 # Road length / straight-line length, by class, where a link has no explicit length.
-CIRCUITY = {"motorway": 1.03, "trunk": 1.05, "primary": 1.08, "secondary": 1.16, "tertiary": 1.24,
+CIRCUITY = {"motorway": 1.05, "trunk": 1.06, "primary": 1.08, "secondary": 1.16, "tertiary": 1.24,
             "urban": 1.30, "ferry": 1.0}
 
 # (road, highway, [chain of node ids], crossings {(a, b): text}, note)
@@ -443,7 +455,7 @@ ROADS: list[tuple[str, str, list[str], dict[tuple[str, str], str], str]] = [
     ("rute 26", "primary", ["e45_tilst", "sabro", "r26_sobyvad", "r26_bjerringbro_s", "r26_viborg_s"], {},
      "Aarhus-Viborg (motortrafikvej in parts)"),
     ("rute 26", "primary",
-     ["viborg_w", "stoholm", "r26_skive_s", "r26_roslev", "durup", "sallingsund_s"], {},
+     ["viborg_w", "r26_stoholm", "r26_skive_s", "r26_skive_nw", "r26_roslev", "durup", "sallingsund_s"], {},
      "Viborg-Skive-Sallingsund"),
     ("rute 26", "primary", ["sallingsund_s", "sallingsund_n"], {("sallingsund_s", "sallingsund_n"):
                                                                "bridge: Sallingsundbroen"}, "Sallingsund Bridge"),
@@ -455,7 +467,7 @@ ROADS: list[tuple[str, str, list[str], dict[tuple[str, str], str], str]] = [
     ("rute 12", "primary", ["m68_herning_v", "kibaek", "sdr_felding", "oelgod", "varde"], {},
      "Herning-Varde; route number uncertain south of Sønder Felding"),
     ("rute 13", "primary",
-     ["e45_soenderup", "r13_aars", "r13_aalestrup", "r13_moeldrup", "viborg_w"], {}, "Viborg-Aalborg"),
+     ["e45_soenderup", "r13_aars", "r13_aalestrup", "r13_moeldrup", "viborg_n", "viborg_w"], {}, "Viborg-Aalborg"),
     ("rute 13", "primary",
      ["viborg_w", "r13_skelhoje", "r13_kompedal", "r15_x13", "noerre_snede", "toerring", "r18_oelholm"], {},
      "Viborg-Vejle (Hærvejen corridor)"),
@@ -467,10 +479,11 @@ ROADS: list[tuple[str, str, list[str], dict[tuple[str, str], str], str]] = [
     ("Diagonalvej", "trunk", ["r52_x_diag", "r18_toerring"], {}, "motortrafikvej Horsens-Tørring"),
     ("rute 11", "primary",
      ["varde", "tarm", "skjern", "r11_x15", "spjald", "r11_oernhoej", "holstebro"], {}, "Varde-Skjern-Holstebro"),
-    ("rute 11", "primary", ["r18_holstebro_n", "struer", "r11_oddesund_s"], {}, "Holstebro-Struer-Oddesund"),
+    ("rute 11", "primary", ["r18_holstebro_n", "struer", "r11_struer_s", "r11_struer_n", "r11_humlum", "r11_oddesund_s"], {}, "Holstebro-Struer-Oddesund"),
     ("rute 11", "primary", ["r11_oddesund_s", "r11_oddesund_n"], {("r11_oddesund_s", "r11_oddesund_n"):
                                                                   "bridge: Oddesundbroen"}, "Oddesund Bridge"),
-    ("rute 11", "primary", ["r11_oddesund_n", "hvidbjerg", "hurup", "thisted"], {}, "Thyholm-Thisted"),
+    ("rute 11", "primary", ["r11_oddesund_n", "hvidbjerg", "r11_thyholm_n", "r11_ydby", "r11_thy", "hurup", "r11_bedsted", "r11_snedsted",
+      "r11_thisted_w", "thisted"], {}, "Thyholm-Thisted"),
     ("rute 181", "secondary",
      ["thyboroen", "harboeoere", "r181_thorsminde", "r181_husby", "r181_soendervig", "hvide_sande",
       "r181_nymindegab", "noerre_nebel"],
@@ -482,11 +495,10 @@ ROADS: list[tuple[str, str, list[str], dict[tuple[str, str], str], str]] = [
     ("rute 30", "primary", ["r18_give", "give", "billund"], {}, "Give-Billund; route number uncertain"),
     ("rute 180", "secondary", ["randers", "hobro"], {}, "old main road Randers-Hobro"),
     ("regional", "secondary", ["hobro", "mariager", "hadsund_s"], {}, "Hobro-Mariager-Hadsund"),
-    ("regional", "secondary", ["havndal", "hadsund_s"], {}, "Randers-Hadsund road"),
     ("regional", "secondary", ["hadsund_s", "hadsund"],
      {("hadsund_s", "hadsund"): "bridge: Hadsund Bridge (Mariager Fjord)"}, "Hadsund Bridge"),
     ("regional", "secondary", ["viborg", "hobro"], {}, "Viborg-Hobro road"),
-    ("regional", "secondary", ["holstebro", "vinderup", "skive"], {}, "Holstebro-Vinderup-Skive road"),
+    ("regional", "primary", ["holstebro", "vinderup", "skive"], {}, "Holstebro-Vinderup-Skive road"),
     ("regional", "secondary", ["holstebro", "lemvig"], {}, "Holstebro-Lemvig road"),
     ("regional", "secondary", ["struer", "lemvig"], {}, "Struer-Lemvig road"),
     ("regional", "secondary", ["ringkoebing", "lem", "skjern"], {}, "Ringkøbing-Skjern road"),
@@ -497,7 +509,8 @@ ROADS: list[tuple[str, str, list[str], dict[tuple[str, str], str], str]] = [
     ("regional", "secondary", ["skanderborg", "ry", "sejs", "silkeborg"], {}, "Skanderborg-Ry-Silkeborg road"),
     ("regional", "secondary", ["hedensted", "hornsyld", "juelsminde"], {}, "Hedensted-Juelsminde road"),
     ("regional", "secondary", ["aarhus", "risskov", "lystrup", "loegten"], {}, "Grenåvej"),
-    ("regional", "secondary", ["randers", "spentrup", "havndal"], {}, "Randers-Havndal road"),
+    ("regional", "primary", ["randers", "spentrup", "havndal", "hadsund_s"], {}, "Randers-Hadsund road"),
+    ("regional", "secondary", ["horsens", "snaptun"], {}, "Horsens-Snaptun road"),
     ("regional", "secondary", ["struer", "kleppen"], {}, "Struer-Kleppen (Venø ferry)"),
     ("regional", "secondary", ["durup", "branden"], {}, "road to the Fur ferry"),
     ("regional", "secondary", ["roslev", "sundsoere"], {}, "road to the Hvalpsund ferry"),
@@ -550,7 +563,7 @@ SPURS: list[tuple[str, str, float, float, str]] = [
     ("galten", "r15_galten", 1.5, 3.0, ""),
     ("skovby", "r15_galten", 1.5, 3.0, ""),
     ("laasby", "r15_laasby", 1.0, 2.0, ""),
-    ("silkeborg", "r15_silkeborg_c", 1.5, 4.0, ""),
+    ("silkeborg", "r15_silkeborg_c", 2.0, 5.0, ""),
     ("silkeborg", "r15_silkeborg_oe", 4.5, 7.0, ""),
     ("silkeborg", "r15_silkeborg_v", 5.0, 8.0, ""),
     ("funder", "r15_funder", 1.5, 2.5, ""),
@@ -574,10 +587,13 @@ SPURS: list[tuple[str, str, float, float, str]] = [
     ("holstebro", "r18_holstebro_oe", 4.0, 7.0, ""),
     ("holstebro", "r18_holstebro_n", 4.0, 7.0, ""),
     ("holstebro", "r18_tvis", 5.0, 8.0, ""),
-    ("viborg", "r26_viborg_s", 3.0, 6.0, ""),
-    ("viborg", "viborg_w", 3.5, 6.0, ""),
+    ("viborg", "r26_viborg_s", 3.0, 5.0, ""),
+    ("viborg", "viborg_w", 3.5, 5.5, ""),
+    ("viborg", "viborg_n", 2.5, 4.0, ""),
+    ("stoholm", "r26_stoholm", 1.0, 1.5, ""),
     ("skive", "r26_skive_s", 3.0, 5.0, ""),
-    ("bjerringbro", "r26_bjerringbro_s", 2.5, 4.0, ""),
+    ("skive", "r26_skive_nw", 4.0, 5.5, ""),
+    ("bjerringbro", "r26_bjerringbro_s", 2.5, 3.0, ""),
     ("hammel", "r26_sobyvad", 2.5, 4.0, ""),
     ("roslev", "r26_roslev", 1.0, 2.0, ""),
     ("glyngoere", "sallingsund_s", 1.5, 3.0, ""),
@@ -628,7 +644,7 @@ ISLAND_ROADS: list[tuple[str, str, str]] = [
 ]
 
 # --------------------------------------------------------------------------- regional rule
-REGIONAL_K = 4            # nearest towns considered per town
+REGIONAL_K = None         # nearest towns considered per town (None: every town within reach)
 REGIONAL_MAX_KM = 22.0    # no regional link longer than this (straight line)
 DETOUR_RATIO = 1.10       # skip a-c if a town b has d(a,b)+d(b,c) <= ratio * d(a,c)
 LAND_TOLERANCE_M = 300.0  # at most this much of a link may lie outside the land polygon
@@ -646,19 +662,24 @@ BARRIERS: list[tuple[str, list[tuple[float, float]]]] = [
 ]
 
 
-def town_entry_min(population: int) -> float:
-    """Minutes a route planner spends entering (or leaving) a town centre of this size."""
+def town_entry_min(population: int, *, district: bool = False) -> float:
+    """Minutes a route planner spends entering (or leaving) a town centre of this size.
+
+    Districts of a larger urban area (Viby, Tilst, ...) cost little: the road passes them.
+    """
+    if district:
+        return 0.3
     if population >= 100_000:
         return 4.0
     if population >= 40_000:
-        return 2.5
+        return 2.0
     if population >= 15_000:
-        return 1.5
+        return 1.2
     if population >= 5_000:
-        return 1.0
+        return 0.6
     if population >= 1_500:
-        return 0.5
-    return 0.25
+        return 0.3
+    return 0.15
 
 
 def regional_class(km: float) -> str:
@@ -816,7 +837,7 @@ def regional_links(towns: dict[str, dict], *, land, barriers, existing: set[froz
     cand: set[tuple[str, str]] = set()
     for a in ids:
         near = sorted((dist(a, b), b) for b in ids if b != a)
-        for d, b in near[:REGIONAL_K]:
+        for d, b in near[:REGIONAL_K] if REGIONAL_K else near:
             if d <= REGIONAL_MAX_KM:
                 cand.add((min(a, b), max(a, b)))
     out = []
@@ -952,7 +973,9 @@ def build(data_dir: Path) -> tuple[list[dict], list[dict]]:
         return str(munis["KOMKODE"].iloc[int(d.argmin())])
 
     def entry(n):
-        return town_entry_min(nodes[n]["pop"]) if nodes[n]["kind"] == "town" else 0.0
+        if nodes[n]["kind"] != "town":
+            return 0.0
+        return town_entry_min(nodes[n]["pop"], district="district of" in nodes[n]["note"])
 
     existing: set[frozenset] = set()
     for road, highway, chain, crossings, note in ROADS:

@@ -182,3 +182,74 @@ def load_region_strategic_network(region_dir: Path) -> nx.MultiDiGraph:
     """
     folder = Path(region_dir) / "network"
     return graph_from_strategic_tables(nodes_csv=folder / "nodes.csv", links_csv=folder / "links.csv")
+
+
+def compare_reference_times(G: nx.MultiDiGraph, reference_csv: Path) -> list[dict]:
+    """Network drive times for the town pairs of a reference table, with their errors.
+
+    Parameters
+    ----------
+    G
+        A strategic network graph (towns are nodes with ``kind='town'`` and a ``name``).
+    reference_csv
+        ``from,to,minutes,km,source``: town names as in ``nodes.csv``.
+
+    Returns
+    -------
+    list of dict
+        One per pair, in table order: ``from``, ``to``, ``reference_min``,
+        ``network_min`` (fastest path, both ends at the town nodes), ``error``
+        (network / reference - 1), ``network_km``.
+
+    Raises
+    ------
+    InputError
+        A town name of the table is not a node of ``G``.
+    """
+    reference_csv = Path(reference_csv)
+    rows = _read_table(
+        reference_csv, ("from", "to", "minutes", "km", "source"), "one row per town pair"
+    )
+    by_name: dict[str, str] = {}
+    for n, d in G.nodes(data=True):
+        if d.get("kind") in ("town", "port"):
+            by_name.setdefault(d.get("name", n), n)
+    simple = nx.DiGraph()
+    for u, v, d in G.edges(data=True):
+        if not simple.has_edge(u, v) or d["travel_time"] < simple[u][v]["travel_time"]:
+            simple.add_edge(u, v, travel_time=d["travel_time"], length=d["length"])
+    out = []
+    cache: dict[str, tuple[dict, dict]] = {}
+    for line, row in enumerate(rows, start=2):
+        ends = []
+        for field in ("from", "to"):
+            if row[field] not in by_name:
+                raise InputError(
+                    reference_csv,
+                    f"line {line}: {field}={row[field]!r} is not a town of the network",
+                    "use the town's name as written in nodes.csv",
+                )
+            ends.append(by_name[row[field]])
+        a, b = ends
+        if a not in cache:
+            dist, paths = nx.single_source_dijkstra(simple, a, weight="travel_time")
+            cache[a] = (dist, paths)
+        dist, paths = cache[a]
+        ref = _number(
+            reference_csv, line, "minutes", row["minutes"], positive=True, allow_zero=False
+        )
+        t = dist.get(b, math.inf) / 60.0
+        path = paths.get(b, [])
+        km = sum(simple[u][v]["length"] for u, v in zip(path[:-1], path[1:], strict=False)) / 1000.0
+        out.append(
+            {
+                "from": row["from"],
+                "to": row["to"],
+                "reference_min": ref,
+                "network_min": t,
+                "error": t / ref - 1.0,
+                "network_km": km,
+                "reference_km": float(row["km"] or "nan"),
+            }
+        )
+    return out
