@@ -348,6 +348,24 @@ def test_layers_share_geometry(inputs):
         assert len(d["features"]) == 2000
 
 
+def test_duplicate_layer_names_stay_apart_and_empty_layers_work(inputs):
+    boundary, munis, cells, places, fac = inputs
+    m = maps.base_map(boundary=boundary, municipalities=munis, title="T", caption="C", tiles=False)
+    maps.add_facilities(m, fac, kind="acute_hospital", name="Hospitaler")
+    maps.add_facilities(m, fac.iloc[:1], kind="other_hospital", name="Hospitaler")
+    maps.add_cells(
+        m,
+        cells.iloc[:0],
+        column="minutes",
+        bands=BANDS,
+        name="Tom",
+        tooltip_fields={"minutes": "M"},
+    )
+    html = maps.map_html(m)
+    assert overlay_names(html)[0][-3:] == ["Hospitaler", "Hospitaler (2)", "Tom"]
+    assert data_block(html, 4)["features"] == []
+
+
 def test_facility_kinds_have_distinct_symbols(inputs):
     svgs = [maps.symbol_svg(k) for k in maps.FACILITY_KINDS]
     assert len(set(svgs)) == len(maps.FACILITY_KINDS) == 10

@@ -435,6 +435,20 @@ def _prepared(gdf: gpd.GeoDataFrame, *, what: str, tolerance_m: float) -> gpd.Ge
     return out[~out.geometry.is_empty]
 
 
+def _add_layer(m: folium.Map, layer: Layer) -> Layer:
+    """Add a layer; a name already in this map's layer control gets " (2)", " (3)", ...
+
+    (The layer control is keyed by name: a duplicate would hide the first layer.)
+    """
+    taken = {c.layer_name for c in m._children.values() if isinstance(c, Layer)}
+    name, i = layer.layer_name, 2
+    while layer.layer_name in taken:
+        layer.layer_name = f"{name} ({i})"
+        i += 1
+    m.add_child(layer)
+    return layer
+
+
 def _collection(geoms: Iterable[Any], props: Iterable[dict[str, Any]]) -> _Features:
     geoms, props = list(geoms), list(props)
     if len(geoms) != len(props):  # pragma: no cover - internal
@@ -562,17 +576,17 @@ def _decorate(
 
     region = _prepared(boundary, what="boundary", tolerance_m=outline_tolerance_m)
     reg = _collection(region.geometry, [{} for _ in range(len(region))])
-    m.add_child(_GeoLayer("region", t("layer.region", lang), reg))
+    _add_layer(m, _GeoLayer("region", t("layer.region", lang), reg))
 
     _check_columns(municipalities, ["kode", "navn"], what="municipalities")
     munis = _prepared(municipalities, what="municipalities", tolerance_m=outline_tolerance_m)
     munis = munis.sort_values("kode", kind="mergesort")
     data = _collection(munis.geometry, [{"n": str(n)} for n in munis["navn"]])
     style = {"color": "#555", "weight": 1.3, "opacity": 0.85, "dashArray": "5 3"}
-    m.add_child(_GeoLayer("outlines", t("layer.municipal_borders", lang), data, [style]))
+    _add_layer(m, _GeoLayer("outlines", t("layer.municipal_borders", lang), data, [style]))
 
     if places is not None and len(places):
-        m.add_child(_GeoLayer("towns", t("layer.towns", lang), _town_rows(places)))
+        _add_layer(m, _GeoLayer("towns", t("layer.towns", lang), _town_rows(places)))
 
     b = region.total_bounds  # minx, miny, maxx, maxy
     m.fit_bounds([[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]], padding=(10, 10))
@@ -770,10 +784,11 @@ def add_municipalities(
     props = [{"n": str(n), "v": v} for n, v in zip(munis["navn"], vals, strict=True)]
     data = _collection(munis.geometry, props)
     for mm in _maps(m):
-        mm.add_child(
+        _add_layer(
+            mm,
             _GeoLayer(
                 "municipalities", name, data, [{"labels": list(tooltip_fields.values())}], show=show
-            )
+            ),
         )
 
 
@@ -895,7 +910,7 @@ def add_cells(
         items.append((_swatch(_UNREACHABLE_COLOR), t("legend.unreachable", lang)))
     for mm in _maps(m):
         layer = _GeoLayer("cells", name, data, [opts], show=show)
-        mm.add_child(layer)
+        _add_layer(mm, layer)
         if show_legend:
             mm.add_child(_Legend(name, items, layer))
 
@@ -964,7 +979,7 @@ def add_facilities(
     opts = {"kind": kind, "svg": _svg(body, size), "size": size}
     for mm in _maps(m):
         st = _state(mm)
-        mm.add_child(_GeoLayer("facilities", name, rows, [opts], show=show))
+        _add_layer(mm, _GeoLayer("facilities", name, rows, [opts], show=show))
         if kind not in st.kinds:
             st.kinds.append(kind)
             item = (_svg(body, 18), t(f"kind.{kind}", st.lang))
@@ -1017,7 +1032,7 @@ def add_lines(
     item = (_swatch(color, line=True, dash=dash), name)
     for mm in _maps(m):
         layer = _GeoLayer("lines", name, data, [style], show=show)
-        mm.add_child(layer)
+        _add_layer(mm, layer)
         if legend:
             mm.add_child(_Legend("", [item], layer))
 
