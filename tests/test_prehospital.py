@@ -16,6 +16,7 @@ from geoplan.prehospital import (
     assign_points_to_areas,
     available_mask,
     break_even_km,
+    calibrate_delay,
     calibrate_linear,
     emergency_graph,
     group_weighted_mean,
@@ -237,6 +238,16 @@ def test_calibration_weights_matter_and_bad_data_is_refused():
         calibrate_linear([1.0, 2.0], [3.0, 4.0])
 
 
+def test_delay_fit_with_a_fixed_factor():
+    drive = np.array([2.0, 6.0, 10.0, 14.0])
+    measured = 5.0 + drive / 1.2 + np.array([0.5, -0.5, 0.5, -0.5])
+    assert calibrate_delay(drive, measured, speed_factor=1.2) == pytest.approx(5.0)
+    w = np.array([3.0, 1.0, 1.0, 1.0])
+    assert calibrate_delay(drive, measured, speed_factor=1.2, weights=w) == pytest.approx(
+        5.0 + 1.0 / 6
+    )
+
+
 # ------------------------------------------------------------------ validation
 
 
@@ -401,8 +412,13 @@ def test_run_on_the_region(tmp_path):
     fit = summary["fit"]
     sec = sc.prehospital
     # the scenario ships the calibrated values
-    assert fit["delay_min"] == pytest.approx(sec.ambulance_delay_min, abs=0.05)
-    assert fit["speed_factor"] == pytest.approx(sec.ambulance.speed_factor, abs=0.01)
+    recalibrate = (
+        f"the road network or stations changed: recalibrate scenarios/prehospital.toml "
+        f"(ambulance.turnout_min = {fit['turnout_min_for_scenario']:.2f}, "
+        f"ambulance.speed_factor = {fit['speed_factor']:.3f})"
+    )
+    assert fit["delay_min"] == pytest.approx(sec.ambulance_delay_min, abs=0.05), recalibrate
+    assert fit["speed_factor"] == pytest.approx(sec.ambulance.speed_factor, abs=0.01), recalibrate
     cal, textbook = summary["metrics"][0], summary["metrics"][1]
     assert cal["n"] >= 100
     assert cal["mae"] <= sec.validation.target_mae_min

@@ -80,7 +80,7 @@ class AmbulanceParams(_Params):
     """Ambulance stations and their response (``[prehospital.ambulance]``)."""
 
     kinds: list[str] = Field(
-        default_factory=lambda: ["station", "forward", "neighbour_station"],
+        default_factory=lambda: ["station", "forward"],
         description="values of the 'kind' column of ambulance_stations.csv to use",
     )
     include: list[str] | None = Field(
@@ -522,6 +522,23 @@ def calibrate_linear(
     )
 
 
+def calibrate_delay(drive_minutes, measured_minutes, *, speed_factor: float, weights=None) -> float:
+    """The least-squares delay when the speed factor is fixed: mean of ``measured - drive / factor``.
+
+    Raises
+    ------
+    ValueError
+        No area with finite values.
+    """
+    x = np.asarray(drive_minutes, dtype="float64")
+    y = np.asarray(measured_minutes, dtype="float64")
+    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype="float64")
+    ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(w) & (w > 0)
+    if not ok.any():
+        raise ValueError("calibration needs at least one area with measured and modelled times")
+    return float(np.average(y[ok] - x[ok] / speed_factor, weights=w[ok]))
+
+
 # =============================================================================== validation
 
 
@@ -804,6 +821,7 @@ __all__ = [
     "assign_points_to_areas",
     "available_mask",
     "break_even_km",
+    "calibrate_delay",
     "calibrate_linear",
     "emergency_graph",
     "graph_has_ferries",

@@ -48,6 +48,7 @@ from geoplan.prehospital import (
     PrehospitalSection,
     assign_points_to_areas,
     available_mask,
+    calibrate_delay,
     calibrate_linear,
     emergency_graph,
     graph_has_ferries,
@@ -567,8 +568,16 @@ def _validation(
         used_delay, used_factor = scen_delay, scen_factor
     df["error"] = df["modelled_minutes"] - df["measured_minutes"]
     df["error_uncalibrated"] = df["modelled_uncalibrated_minutes"] - df["measured_minutes"]
-    # a fresh fit's own error (exact: the fit set has no ferry cells)
-    fit_model = fit.delay_min + df["drive_minutes"] / fit.speed_factor
+    # the fresh fit's own error, and a fit of the delay alone with the textbook factor (exact, ferries included)
+    fit_cells = cell_cal if v.apply_fit else modelled(fit.delay_min, fit.speed_factor)
+    df["_fit"] = df["postcode"].map(group_weighted_mean(fit_cells, pop, g))
+    delay_only = calibrate_delay(
+        fit_rows["drive_minutes"],
+        fit_rows["measured_minutes"],
+        speed_factor=v.textbook_speed_factor,
+        weights=fit_rows["trips"] if v.weights == "trips" else None,
+    )
+    df["_delay_only"] = df["modelled_uncalibrated_minutes"] - v.textbook_delay_min + delay_only
 
     s = df[df["scored"]]
     rows = []
@@ -585,18 +594,19 @@ def _validation(
             v.textbook_speed_factor,
             s["modelled_uncalibrated_minutes"],
         ),
+        (f"least-squares fit ({fit.weights} weights)", fit.delay_min, fit.speed_factor, s["_fit"]),
         (
-            f"least-squares fit ({fit.weights} weights)",
-            fit.delay_min,
-            fit.speed_factor,
-            fit_model[df["scored"]].where(~s["ferry"], s["modelled_minutes"]),
+            f"delay fitted, textbook factor ({fit.weights} weights)",
+            delay_only,
+            v.textbook_speed_factor,
+            s["_delay_only"],
         ),
     ):
         m = validation_metrics(model, s["measured_minutes"], s["trips"], min_trips=v.min_trips)
         rows.append({"parameters": label, "delay_min": delay, "speed_factor": factor, **m})
     summary = pd.DataFrame(rows)
-    summary["weights"] = ["", "", fit.weights]
-    summary["r2"] = [np.nan, np.nan, fit.r2]
+    summary["weights"] = ["", "", fit.weights, fit.weights]
+    summary["r2"] = [np.nan, np.nan, fit.r2, np.nan]
     summary["min_trips"] = v.min_trips
     cols = (
         [
