@@ -1,0 +1,418 @@
+"""Maximal covering location problem (MCLP), with capacities, budget and equity floors."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from geoplan.errors import InfeasibleError, InputError
+from geoplan.locate.base import (
+    LocationModel,
+    MilpBuilder,
+    check_p,
+    check_site_vector,
+    cover_rows,
+    fmt_ids,
+    open_vector,
+    relative_gap,
+    solve_milp,
+)
+from geoplan.locate.heuristics import coverage_weight, mclp_heuristic
+
+
+class MCLP(LocationModel):
+    r"""Maximal covering location problem: most weighted demand within ``max_minutes`` with ``p`` sites.
+
+    Formulation (after merging demand rows with identical cover sets ``N_u`` —
+    the sites within ``T`` — and summing their weights ``w_u``)::
+
+        max   Σ_u w_u z_u
+        s.t.  z_u ≤ Σ_{j ∈ N_u} y_j                 ∀u        (u covered only if a site of N_u is open)
+              Σ_j y_j = p                                     (≤ p when a budget is given)
+              Σ_j c_j y_j ≤ B                                 (optional budget, site_costs c)
+              Σ_{u ∈ g} w_u z_u ≥ s_g W_g           ∀g        (optional equity floor per group)
+              y_j = 1 (j fixed),  y_j = 0 (j excluded)
+              y_j ∈ {0,1},  0 ≤ z_u ≤ 1
+
+    ``W_g`` is the total weight of group ``g`` (all its rows with weight > 0,
+    coverable or not). Rows already covered by a fixed site are taken out as
+    a constant.
+
+    With ``capacities`` (site capacity ``K_j`` in demand-weight units) the model
+    assigns demand explicitly and lets it split between sites::
+
+        max   Σ_u Σ_{j ∈ N_u} w_u x_uj
+        s.t.  Σ_{j ∈ N_u} x_uj ≤ 1          ∀u
+              x_uj ≤ y_j                     ∀u, j ∈ N_u
+              Σ_u w_u x_uj ≤ K_j y_j         ∀j
+              (p, budget, equity and fixed/excluded as above), 0 ≤ x_uj ≤ 1
+
+    Attributes after :meth:`solve` (besides those of
+    :class:`~geoplan.locate.base.LocationModel`): ``covered_share`` (covered
+    weight / total weight), ``covered`` (bool per demand row; with capacities:
+    row assigned at least half to a site within ``T``), ``mean_minutes``
+    (weighted mean to the nearest open site over reachable rows),
+    ``group_shares`` (dict group → covered share, when groups were given).
+    ``objective`` and ``bound`` are in weight units (covered weight).
+    """
+
+    name = "mclp"
+
+    @classmethod
+    def from_cost_matrix(
+        cls,
+        cost,
+        *,
+        max_minutes: float,
+        p: int | None,
+        weights=None,
+        site_ids: Sequence | None = None,
+        demand_ids: Sequence | None = None,
+        fixed: Sequence | None = None,
+        excluded: Sequence | None = None,
+        site_costs=None,
+        budget: float | None = None,
+        capacities=None,
+        groups=None,
+        min_share_by_group: dict | float | None = None,
+    ) -> MCLP:
+        """Set up an MCLP.
+
+        Parameters
+        ----------
+        cost
+            Minutes, demand × sites (``np.inf`` = unreachable).
+        max_minutes
+            Coverage threshold ``T``: a row is covered when an open site is within ``T`` (inclusive).
+        p
+            Number of sites to open (including fixed ones). May be ``None`` only when ``budget`` is given.
+        weights
+            Demand weight per row (e.g. population); ones when ``None``.
+        site_ids, demand_ids
+            Labels; default ``0..n-1``.
+        fixed, excluded
+            Site ids forced open / forbidden.
+        site_costs, budget
+            Per-site cost and the total budget.
+        capacities
+            Per-site capacity in weight units (switches to the capacitated model).
+        groups, min_share_by_group
+            A group label per demand row (e.g. municipality) and a minimum covered
+            share per group (a dict label → share, or one share for all groups).
+        """
+        self = cls()
+        self._init_common(
+            cost,
+            weights=weights,
+            site_ids=site_ids,
+            demand_ids=demand_ids,
+            fixed=fixed,
+            excluded=excluded,
+        )
+        if max_minutes is None or not np.isfinite(max_minutes) or max_minutes < 0:
+            raise InputError(
+                None,
+                f"mclp: max_minutes must be a finite number >= 0, got {max_minutes!r}",
+                "pass the coverage threshold in minutes, e.g. max_minutes=30",
+            )
+        self.max_minutes = float(max_minutes)
+        m = self.cost.shape[1]
+        if budget is None and p is None:
+            raise InputError(
+                None,
+                "mclp: p (the number of sites to open) is missing",
+                "pass p=<int> (or a budget)",
+            )
+        self.p = check_p(
+            p, int(self.allowed.sum()), len(self.fixed_idx), required=False, model="mclp"
+        )
+        self.site_costs = (
+            None if site_costs is None else check_site_vector(site_costs, m, name="site_costs")
+        )
+        if budget is not None and self.site_costs is None:
+            raise InputError(
+                None,
+                "mclp: budget given without site_costs",
+                "pass site_costs (one value per site)",
+            )
+        self.budget = None if budget is None else float(budget)
+        self.capacities = (
+            None if capacities is None else check_site_vector(capacities, m, name="capacities")
+        )
+        self._setup_groups(groups, min_share_by_group)
+        return self
+
+    # ------------------------------------------------------------------ groups
+    def _setup_groups(self, groups, min_share_by_group) -> None:
+        n = self.cost.shape[0]
+        self.group_labels = None
+        self.group_codes = None
+        self.min_share = {}
+        if groups is None:
+            if min_share_by_group is not None:
+                raise InputError(
+                    None,
+                    "min_share_by_group given without groups",
+                    "pass groups=<one label per demand row>",
+                )
+            return
+        g = np.asarray(groups, dtype=object).ravel()
+        if len(g) != n:
+            raise InputError(
+                None, f"groups has {len(g)} labels for {n} demand rows", "pass one label per row"
+            )
+        labels = sorted(set(g.tolist()), key=str)
+        code = {lab: k for k, lab in enumerate(labels)}
+        self.group_labels = labels
+        self.group_codes = np.array([code[x] for x in g], dtype=np.int64)
+        if min_share_by_group is None:
+            return
+        if isinstance(min_share_by_group, dict):
+            unknown = [k for k in min_share_by_group if k not in code]
+            if unknown:
+                raise InputError(
+                    None,
+                    f"min_share_by_group names unknown group(s) {fmt_ids(unknown)}",
+                    f"use labels from groups (e.g. {labels[0]!r})",
+                )
+            shares = dict(min_share_by_group)
+        else:
+            shares = {lab: float(min_share_by_group) for lab in labels}
+        for k, s in shares.items():
+            if not 0 <= float(s) <= 1:
+                raise InputError(
+                    None,
+                    f"min_share_by_group[{k!r}] = {s} is not a share in [0, 1]",
+                    "give shares as fractions, e.g. 0.8",
+                )
+        self.min_share = {k: float(s) for k, s in shares.items() if float(s) > 0}
+
+    # ------------------------------------------------------------------ solve
+    def solve(
+        self,
+        *,
+        solver: str = "highs",
+        time_limit: float = 60.0,
+        mip_gap: float = 1e-4,
+        msg: bool = False,
+        warm_start: bool = True,
+    ) -> MCLP:
+        """Solve; sets ``status``, ``objective``, ``bound``, ``gap``, ``selected``, ``covered_share`` …"""
+        t0 = time.perf_counter()
+        self.solver = solver
+        w = self.weights
+        m = self.cost.shape[1]
+        T = self.max_minutes
+        total = float(w.sum())
+        capacitated = self.capacities is not None
+        fixed = self.fixed_idx
+
+        # rows already covered by a fixed site are a constant (uncapacitated only)
+        covered_by_fixed = np.zeros(self.cost.shape[0], dtype=bool)
+        if len(fixed) and not capacitated:
+            covered_by_fixed = (self.cost[:, fixed] <= T + 1e-9).any(axis=1)
+        w_model = np.where(covered_by_fixed, 0.0, w)
+        const = float(w[covered_by_fixed].sum())
+        R = cover_rows(self.cost, T, allowed=self.allowed, weights=w_model, groups=self.group_codes)
+        self._precheck(R, covered_by_fixed)
+
+        b = MilpBuilder()
+        y = b.add_cols(m, cost=0.0, lb=0.0, ub=1.0, integer=True, name="y")
+        y_lb = np.zeros(m)
+        y_ub = self.allowed.astype(float)
+        y_lb[fixed] = 1.0
+        b._lb[0][:] = y_lb
+        b._ub[0][:] = y_ub
+        A = R.A.tocoo()
+        nu = R.A.shape[0]
+        if not capacitated:
+            z = b.add_cols(nu, cost=R.weight, lb=0.0, ub=1.0, name="z")
+            # z_u - Σ_{j∈N_u} y_j <= 0
+            rows = np.concatenate([np.arange(nu), A.row])
+            cols = np.concatenate([z, y[A.col]])
+            vals = np.concatenate([np.ones(nu), -np.ones(A.nnz)])
+            b.add_rows(nu, rows, cols, vals, ub=0.0)
+            served = [(z, R.weight)]  # (columns, weight per column) for equity rows
+            served_rows = np.arange(nu)
+        else:
+            x = b.add_cols(A.nnz, cost=R.weight[A.row], lb=0.0, ub=1.0, name="x")
+            b.add_rows(nu, A.row, x, 1.0, ub=1.0)  # Σ_j x_uj <= 1
+            k = np.arange(A.nnz)
+            b.add_rows(
+                A.nnz,
+                np.concatenate([k, k]),
+                np.concatenate([x, y[A.col]]),
+                np.concatenate([np.ones(A.nnz), -np.ones(A.nnz)]),
+                ub=0.0,
+            )  # x_uj <= y_j
+            # Σ_u w_u x_uj - K_j y_j <= 0
+            b.add_rows(
+                m,
+                np.concatenate([A.col, np.arange(m)]),
+                np.concatenate([x, y]),
+                np.concatenate([R.weight[A.row], -self.capacities]),
+                ub=0.0,
+            )
+            served = [(x, R.weight[A.row])]
+            served_rows = A.row
+        if self.budget is None:
+            b.add_rows(1, np.zeros(m), y, 1.0, lb=self.p, ub=self.p)
+        else:
+            b.add_rows(1, np.zeros(m), y, self.site_costs, ub=self.budget)
+            if self.p is not None:
+                b.add_rows(1, np.zeros(m), y, 1.0, ub=self.p)
+        if self.min_share:
+            cols, wts = served[0]
+            grp_of_col = R.group[served_rows]
+            gfix = np.bincount(
+                self.group_codes[covered_by_fixed],
+                weights=w[covered_by_fixed],
+                minlength=len(self.group_labels),
+            )
+            gtot = np.bincount(self.group_codes, weights=w, minlength=len(self.group_labels))
+            for lab, s in sorted(self.min_share.items(), key=lambda kv: str(kv[0])):
+                g = self.group_labels.index(lab)
+                sel = grp_of_col == g
+                need = s * gtot[g] - gfix[g]
+                if need <= 1e-12:
+                    continue
+                b.add_rows(1, np.zeros(int(sel.sum())), cols[sel], wts[sel], lb=need * (1 - 1e-9))
+        milp = b.build(sense="max", offset=const)
+
+        ws = None
+        if warm_start and not capacitated and self.p is not None and self.budget is None:
+            open_idx, _ = mclp_heuristic(
+                R.A,
+                R.weight,
+                self.p,
+                fixed_idx=fixed,
+                allowed=self.allowed,
+                time_limit=min(10.0, time_limit / 4),
+            )
+            yv = open_vector(m, open_idx)
+            zv = (np.asarray(R.A[:, open_idx].sum(axis=1)).ravel() > 0).astype(float)
+            ws = np.concatenate([yv, zv])
+        remaining = max(time_limit - (time.perf_counter() - t0), 0.5)
+        out = solve_milp(
+            milp, solver=solver, time_limit=remaining, mip_gap=mip_gap, msg=msg, warm_start=ws
+        )
+        self._check_outcome(out, self._infeasible_words())
+        yv = out.x[:m]
+        open_idx = np.flatnonzero(yv > 0.5)
+        self.selected = self._site_order(open_idx)
+        self._open_idx = open_idx
+        if capacitated:
+            self.objective = float(out.objective)
+            xval = out.x[m : m + A.nnz]
+            share_u = np.bincount(A.row, weights=xval, minlength=nu)
+            row_share = np.where(R.inverse >= 0, share_u[np.maximum(R.inverse, 0)], 0.0)
+            self.covered = row_share >= 0.5
+            covered_w = w * row_share
+        else:
+            cov_rows = (
+                (self.cost[:, open_idx] <= T + 1e-9).any(axis=1)
+                if len(open_idx)
+                else np.zeros(len(w), bool)
+            )
+            self.covered = cov_rows
+            self.objective = float(w[cov_rows].sum())
+            covered_w = np.where(cov_rows, w, 0.0)
+        self.bound = float(out.bound)
+        self.gap = (
+            relative_gap(self.objective, self.bound)
+            if out.status == "time_limit"
+            else float(out.gap)
+        )
+        self.status = out.status
+        self.covered_share = self.objective / total if total > 0 else math.nan
+        d, col = self._assign_nearest(open_idx)
+        self._set_assignment(col)
+        reach = np.isfinite(d) & (w > 0)
+        self.mean_minutes = float(w[reach] @ d[reach] / w[reach].sum()) if reach.any() else math.nan
+        self.group_shares = {}
+        if self.group_labels is not None:
+            gtot = np.bincount(self.group_codes, weights=w, minlength=len(self.group_labels))
+            gcov = np.bincount(
+                self.group_codes, weights=covered_w, minlength=len(self.group_labels)
+            )
+            self.group_shares = {
+                lab: (float(gcov[k] / gtot[k]) if gtot[k] > 0 else math.nan)
+                for k, lab in enumerate(self.group_labels)
+            }
+        self.solve_seconds = time.perf_counter() - t0
+        return self
+
+    def _precheck(self, R, covered_by_fixed) -> None:
+        """Say plainly what cannot be met before the solver runs."""
+        w = self.weights
+        if self.budget is not None:
+            fixed_cost = float(self.site_costs[self.fixed_idx].sum())
+            if fixed_cost > self.budget + 1e-9:
+                self._fail(
+                    f"mclp: the fixed sites cost {fixed_cost:g}, more than the budget {self.budget:g}"
+                )
+            if self.p is None and fixed_cost > self.budget:
+                self._fail("mclp: budget too small")
+        if self.min_share:
+            coverable = np.zeros(len(w), dtype=bool)
+            coverable[R.inverse >= 0] = True
+            coverable |= covered_by_fixed
+            gtot = np.bincount(self.group_codes, weights=w, minlength=len(self.group_labels))
+            gmax = np.bincount(
+                self.group_codes,
+                weights=np.where(coverable, w, 0.0),
+                minlength=len(self.group_labels),
+            )
+            for lab, s in sorted(self.min_share.items(), key=lambda kv: str(kv[0])):
+                g = self.group_labels.index(lab)
+                if gtot[g] <= 0:
+                    continue
+                best = gmax[g] / gtot[g]
+                if best + 1e-12 < s:
+                    self._fail(
+                        f"mclp: group {lab!r} cannot reach its floor of {s:.1%} covered within "
+                        f"{self.max_minutes:g} min: even with every allowed site open only {best:.1%} "
+                        f"of its weight is within reach"
+                    )
+
+    def _infeasible_words(self) -> str:
+        parts = []
+        if self.min_share:
+            parts.append(
+                f"the equity floors {self._floors_text()} cannot all be met with p={self.p}"
+                + (f" and budget {self.budget:g}" if self.budget is not None else "")
+            )
+        if self.budget is not None:
+            parts.append(
+                f"no choice of sites fits budget {self.budget:g}"
+                + (f" with at most p={self.p} sites" if self.p is not None else "")
+            )
+        return "; or ".join(parts) or "no combination of sites satisfies the constraints"
+
+    def _floors_text(self) -> str:
+        return ", ".join(
+            f"{k}: {v:.0%}" for k, v in sorted(self.min_share.items(), key=lambda kv: str(kv[0]))
+        )
+
+    def summary(self) -> dict:
+        d = super().summary()
+        d.update(
+            covered_share=self.covered_share,
+            max_minutes=self.max_minutes,
+            p=self.p,
+            mean_minutes=self.mean_minutes,
+        )
+        return d
+
+
+def coverage_of(cost: np.ndarray, weights: np.ndarray, open_idx, max_minutes: float) -> float:
+    """Covered weight of the open columns (helper for tests and the frontier)."""
+    A = sp.csr_matrix(cost <= max_minutes + 1e-9)
+    return coverage_weight(A, weights, open_idx)
+
+
+__all__ = ["MCLP", "InfeasibleError"]

@@ -1,0 +1,513 @@
+"""p-median: least demand-weighted mean travel time with ``p`` sites (exact, sparse, iterative)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from geoplan.errors import InputError
+from geoplan.locate.base import (
+    LocationModel,
+    MilpBuilder,
+    check_p,
+    check_site_vector,
+    fmt_ids,
+    open_vector,
+    relative_gap,
+    solve_milp,
+)
+from geoplan.locate.heuristics import pmedian_heuristic, pmedian_lagrangian
+
+LAGRANGIAN_MIN_PAIRS = 2_000_000
+
+
+class PMedian(LocationModel):
+    r"""p-median: choose ``p`` sites minimising the weighted mean travel time to the nearest open site.
+
+    Formulation (radius formulation of Elloumi 2010, per demand row ``i``
+    with its allowed sites sorted by time ``d_i1 ≤ d_i2 ≤ …`` — sites ``j_i1,
+    j_i2, …``)::
+
+        min   Σ_i w_i [ d_i1 + Σ_{k=1..K_i} (d_i,k+1 − d_ik) z_ik ]
+        s.t.  z_i1 + y_{j_i1} ≥ 1                         ∀i
+              z_ik − z_i,k−1 + y_{j_ik} ≥ 0               ∀i, k = 2..K_i
+              Σ_j y_j = p                                  (≤ p when a budget is given)
+              Σ_j c_j y_j ≤ B                              (optional budget)
+              y_j = 1 (fixed),  y_j = 0 (excluded),  y ∈ {0,1},  0 ≤ z ≤ 1
+
+    ``z_ik`` = 1 when none of the ``k`` nearest sites of ``i`` is open. The list
+    of row ``i`` is cut after its first fixed site (always open) and after the
+    last site within ``max_minutes`` (the hard cap: every row must have an open
+    site within it; there ``z_iK ≤ 0``). Where the list is cut short (``K_i``
+    below the number of candidates), the last term charges ``d_i,K+1`` — a
+    lower bound on the true time — so the restricted model is a relaxation.
+    :meth:`solve` starts with ``K_i`` from a greedy+swap heuristic, solves,
+    lengthens the lists of rows whose nearest open site lies beyond their
+    list, and repeats until the solution's true cost (evaluated on the full
+    matrix) meets the proven bound within ``mip_gap``, or time runs out. The
+    bound is valid for the full problem at every step.
+
+    With ``capacities`` (per site, in weight units) the classical assignment
+    form is used instead, with split assignment allowed::
+
+        min   Σ_i Σ_{j ∈ L_i} w_i d_ij x_ij + Σ_i w_i d_i,K+1 f_i
+        s.t.  Σ_{j ∈ L_i} x_ij + f_i = 1,   x_ij ≤ y_j,   Σ_i w_i x_ij ≤ K_j y_j
+
+    (``f_i`` is the fallback beyond the list, 0 when the list is complete.)
+
+    Attributes after :meth:`solve`: ``objective`` and ``bound`` are weighted
+    mean minutes; ``total_minutes`` the weighted sum; ``max_assigned_minutes``
+    the worst assigned time; ``assignment`` the nearest open site (with
+    capacities: the site that carries the largest share of the row);
+    ``iterations`` the number of MILP rounds.
+    """
+
+    name = "pmedian"
+
+    @classmethod
+    def from_cost_matrix(
+        cls,
+        cost,
+        *,
+        p: int | None,
+        weights=None,
+        site_ids: Sequence | None = None,
+        demand_ids: Sequence | None = None,
+        fixed: Sequence | None = None,
+        excluded: Sequence | None = None,
+        max_minutes: float | None = None,
+        site_costs=None,
+        budget: float | None = None,
+        capacities=None,
+    ) -> PMedian:
+        """Set up a p-median model (see the class docstring for the parameters' meaning)."""
+        self = cls()
+        self._init_common(
+            cost,
+            weights=weights,
+            site_ids=site_ids,
+            demand_ids=demand_ids,
+            fixed=fixed,
+            excluded=excluded,
+        )
+        m = self.cost.shape[1]
+        if budget is None and p is None:
+            raise InputError(
+                None, "pmedian: p (the number of sites to open) is missing", "pass p=<int>"
+            )
+        self.p = check_p(
+            p, int(self.allowed.sum()), len(self.fixed_idx), required=False, model="pmedian"
+        )
+        if max_minutes is not None and (not np.isfinite(max_minutes) or max_minutes < 0):
+            raise InputError(
+                None,
+                f"pmedian: max_minutes must be finite and >= 0, got {max_minutes!r}",
+                "pass a cap in minutes, or None for no cap",
+            )
+        self.max_minutes = None if max_minutes is None else float(max_minutes)
+        self.site_costs = (
+            None if site_costs is None else check_site_vector(site_costs, m, name="site_costs")
+        )
+        if budget is not None and self.site_costs is None:
+            raise InputError(
+                None, "pmedian: budget given without site_costs", "pass site_costs (one per site)"
+            )
+        self.budget = None if budget is None else float(budget)
+        self.capacities = (
+            None if capacities is None else check_site_vector(capacities, m, name="capacities")
+        )
+        return self
+
+    # ------------------------------------------------------------------
+    def _effective_cost(self) -> np.ndarray:
+        C = self.cost.copy()
+        C[:, ~self.allowed] = np.inf
+        if self.max_minutes is not None:
+            C[self.max_minutes + 1e-9 < C] = np.inf
+        return C
+
+    def _precheck(self, C: np.ndarray, use: np.ndarray) -> None:
+        reach = np.isfinite(C).any(axis=1)
+        bad = np.flatnonzero(use & ~reach)
+        if len(bad):
+            ids = [self.demand_ids[i] for i in bad]
+            where = (
+                f"within max_minutes={self.max_minutes:g}"
+                if self.max_minutes is not None
+                else "at all"
+            )
+            self._fail(
+                f"pmedian: {len(bad)} demand row(s) reach no allowed site {where}: {fmt_ids(ids)}"
+            )
+        if self.budget is not None:
+            fc = float(self.site_costs[self.fixed_idx].sum())
+            if fc > self.budget + 1e-9:
+                self._fail(
+                    f"pmedian: the fixed sites cost {fc:g}, more than the budget {self.budget:g}"
+                )
+        if self.capacities is not None:
+            cap = (
+                float(self.capacities[self.allowed].sum())
+                if self.p is None
+                else float(np.sort(self.capacities[self.allowed])[::-1][: self.p].sum())
+            )
+            need = float(self.weights[use].sum())
+            if cap + 1e-9 < need:
+                self._fail(
+                    f"pmedian: total demand {need:g} exceeds the capacity of the {self.p or 'allowed'} "
+                    f"largest sites ({cap:g})"
+                )
+
+    def solve(
+        self,
+        *,
+        solver: str = "highs",
+        time_limit: float = 60.0,
+        mip_gap: float = 1e-4,
+        msg: bool = False,
+        warm_start: bool = True,
+        initial_k: int = 4,
+    ) -> PMedian:
+        """Solve (iteratively lengthening the candidate lists, see the class docstring)."""
+        t0 = time.perf_counter()
+        self.solver = solver
+        w_all = self.weights
+        use = w_all > 0
+        C_all = self._effective_cost()
+        self._precheck(C_all, use)
+        rows = np.flatnonzero(use)
+        C = C_all[rows]
+        w = w_all[rows]
+        n, m = C.shape
+        W = float(w.sum())
+        order = np.argsort(C, axis=1, kind="stable")
+        Cs = np.take_along_axis(C, order, axis=1)
+        nfin = np.isfinite(Cs).sum(axis=1)
+        limit = nfin.copy()
+        if len(self.fixed_idx):
+            isfix = np.zeros(m, dtype=bool)
+            isfix[self.fixed_idx] = True
+            fx = isfix[order] & np.isfinite(Cs)
+            first = np.where(fx.any(axis=1), fx.argmax(axis=1) + 1, m + 1)
+            limit = np.minimum(limit, first)
+        capacitated = self.capacities is not None
+        simple = not capacitated and self.budget is None
+        # heuristic start
+        heur_open = None
+        if warm_start and simple:
+            heur_open, _ = pmedian_heuristic(
+                C,
+                w,
+                self.p,
+                fixed_idx=self.fixed_idx,
+                allowed=self.allowed,
+                time_limit=min(20.0, time_limit / 4),
+            )
+        rank_pos = np.empty_like(order)
+        np.put_along_axis(rank_pos, order, np.arange(m)[None, :].repeat(n, axis=0), axis=1)
+        K = np.minimum(limit, max(1, int(initial_k)))
+        if heur_open is not None:
+            r = rank_pos[:, heur_open].min(axis=1)
+            K = np.minimum(limit, np.maximum(K, r + 1))
+        ub_val, best_open, lb_val = math.inf, None, -math.inf
+        if heur_open is not None:
+            ub_val, best_open = self._true_total(C, w, heur_open), heur_open
+        self.lagrangian_bound = None
+        self.sites_ruled_out = 0
+        if (
+            heur_open is not None
+            and math.isfinite(ub_val)
+            and lagrangian is not False
+            and (lagrangian or n * m > LAGRANGIAN_MIN_PAIRS)
+        ):
+            left = time_limit - (time.perf_counter() - t0)
+            lag, useless = pmedian_lagrangian(
+                C,
+                w,
+                self.p,
+                upper=ub_val,
+                start_open=heur_open,
+                fixed_idx=self.fixed_idx,
+                allowed=self.allowed,
+                time_limit=max(0.5, 0.4 * left),
+                target_gap=mip_gap,
+            )
+            self.lagrangian_bound = lag / W if W > 0 else 0.0
+            lb_val = max(lb_val, lag)
+            self.sites_ruled_out = int(useless.sum())
+            if useless.any():
+                # sites that cannot be in a solution better than the heuristic's: drop them from the lists
+                C = C.copy()
+                C[:, useless] = np.inf
+                order = np.argsort(C, axis=1, kind="stable")
+                Cs = np.take_along_axis(C, order, axis=1)
+                limit = np.minimum(limit, np.isfinite(Cs).sum(axis=1))
+                np.put_along_axis(rank_pos, order, np.arange(m)[None, :].repeat(n, axis=0), axis=1)
+                r = rank_pos[:, heur_open].min(axis=1)
+                K = np.minimum(limit, np.maximum(K, r + 1))
+        if relative_gap(ub_val, lb_val) <= mip_gap + 1e-12:
+            self.iterations = 0
+            self.K = K
+            self._finish(C_all, best_open, ub_val, lb_val, W, mip_gap, "optimal", capacitated)
+            self.solve_seconds = time.perf_counter() - t0
+            return self
+        self.iterations = 0
+        last_status = None
+        while True:
+            remaining = time_limit - (time.perf_counter() - t0)
+            if remaining <= 0.05 and best_open is not None:
+                break
+            milp, layout = self._build(C, w, order, Cs, K, limit)
+            ws = (
+                self._warm(layout, m, best_open, order, K)
+                if (best_open is not None and simple and math.isfinite(ub_val))
+                else None
+            )
+            out = solve_milp(
+                milp,
+                solver=solver,
+                time_limit=max(remaining, 0.5),
+                mip_gap=mip_gap,
+                msg=msg,
+                warm_start=ws,
+            )
+            self.iterations += 1
+            self._check_outcome(out, self._infeasible_words())
+            last_status = out.status
+            yv = out.x[:m]
+            open_idx = np.flatnonzero(yv > 0.5)
+            if capacitated:
+                true = self._capacitated_true(C, w, open_idx, out, layout)
+            else:
+                true = self._true_total(C, w, open_idx)
+            lb_val = max(
+                lb_val, min(float(out.bound), ub_val) if self.sites_ruled_out else float(out.bound)
+            )
+            if (
+                best_open is None
+                or not math.isfinite(ub_val)
+                or true < ub_val - 1e-9 * max(1.0, abs(ub_val))
+            ):
+                ub_val, best_open = true, open_idx
+            gap = relative_gap(ub_val, lb_val)
+            if gap <= mip_gap + 1e-12:
+                break
+            # lengthen lists of rows whose nearest open site is beyond their list
+            if capacitated:
+                fb = layout["fallback_used"]
+                grow = fb
+            else:
+                r = rank_pos[:, open_idx].min(axis=1) if len(open_idx) else np.full(n, m)
+                grow = r >= K
+            grow &= limit > K
+            if not grow.any():
+                break
+            newK = K.copy()
+            if capacitated:
+                newK[grow] = np.minimum(limit[grow], 2 * K[grow] + 2)
+            else:
+                newK[grow] = np.minimum(
+                    limit[grow], np.maximum(2 * K[grow], r[grow] + 1 + K[grow] // 2)
+                )
+            K = newK
+            if time.perf_counter() - t0 >= time_limit:
+                break
+        self.K = K
+        self._finish(C_all, best_open, ub_val, lb_val, W, mip_gap, last_status, capacitated)
+        self.solve_seconds = time.perf_counter() - t0
+        return self
+
+    # ------------------------------------------------------------------
+    def _true_total(self, C, w, open_idx) -> float:
+        if len(open_idx) == 0:
+            return math.inf
+        d = C[:, open_idx].min(axis=1)
+        return float(w @ d) if np.isfinite(d).all() else math.inf
+
+    def _build(self, C, w, order, Cs, K, limit):
+        n, m = C.shape
+        capacitated = self.capacities is not None
+        b = MilpBuilder()
+        y_lb = np.zeros(m)
+        y_lb[self.fixed_idx] = 1.0
+        y = b.add_cols(m, lb=y_lb, ub=self.allowed.astype(float), integer=True, name="y")
+        N = int(K.sum())
+        starts = np.concatenate([[0], np.cumsum(K)[:-1]])
+        fi = np.repeat(np.arange(n), K)
+        fk = np.arange(N) - np.repeat(starts, K)
+        fj = order[fi, fk]
+        fd = Cs[fi, fk]
+        nxt = np.minimum(fk + 1, m - 1)
+        fdn = np.where(fk + 1 < m, Cs[fi, nxt], np.inf)
+        complete = limit <= K
+        last = fk == (K[fi] - 1)
+        layout = {"N": N, "fi": fi, "fk": fk, "fj": fj, "starts": starts}
+        if not capacitated:
+            inc = np.where(last & complete[fi], 0.0, fdn - fd)
+            inc = np.where(np.isfinite(inc), inc, 0.0)
+            zub = np.where(last & complete[fi], 0.0, 1.0)
+            z = b.add_cols(N, cost=w[fi] * inc, lb=0.0, ub=zub, name="z")
+            r_idx = np.arange(N)
+            prev = fk > 0
+            rows = np.concatenate([r_idx, r_idx[prev], r_idx])
+            cols = np.concatenate([z, z[r_idx[prev] - 1], y[fj]])
+            vals = np.concatenate([np.ones(N), -np.ones(int(prev.sum())), np.ones(N)])
+            b.add_rows(N, rows, cols, vals, lb=np.where(fk == 0, 1.0, 0.0))
+            offset = float(w @ Cs[:, 0])
+            layout["z"] = z
+        else:
+            x = b.add_cols(N, cost=w[fi] * fd, lb=0.0, ub=1.0, name="x")
+            fb_cost = np.where(
+                complete,
+                0.0,
+                np.where(
+                    np.isfinite(Cs[np.arange(n), np.minimum(K, m - 1)]),
+                    Cs[np.arange(n), np.minimum(K, m - 1)],
+                    0.0,
+                ),
+            )
+            f = b.add_cols(n, cost=w * fb_cost, lb=0.0, ub=np.where(complete, 0.0, 1.0), name="f")
+            b.add_rows(
+                n, np.concatenate([fi, np.arange(n)]), np.concatenate([x, f]), 1.0, lb=1.0, ub=1.0
+            )
+            k = np.arange(N)
+            b.add_rows(
+                N,
+                np.concatenate([k, k]),
+                np.concatenate([x, y[fj]]),
+                np.concatenate([np.ones(N), -np.ones(N)]),
+                ub=0.0,
+            )
+            b.add_rows(
+                m,
+                np.concatenate([fj, np.arange(m)]),
+                np.concatenate([x, y]),
+                np.concatenate([w[fi], -self.capacities]),
+                ub=0.0,
+            )
+            offset = 0.0
+            layout["x"] = x
+            layout["f"] = f
+        if self.budget is None:
+            b.add_rows(1, np.zeros(m), y, 1.0, lb=self.p, ub=self.p)
+        else:
+            b.add_rows(1, np.zeros(m), y, self.site_costs, ub=self.budget)
+            if self.p is not None:
+                b.add_rows(1, np.zeros(m), y, 1.0, ub=self.p)
+        return b.build(sense="min", offset=offset), layout
+
+    def _warm(self, layout, m, open_idx, order, K):
+        yv = open_vector(m, open_idx)
+        fi, fj, starts = layout["fi"], layout["fj"], layout["starts"]
+        # z_ik = 1 - (any of the first k sites of row i open): running count within each row
+        c = np.cumsum(yv[fj])
+        before = np.concatenate([[0.0], c])[starts][fi]
+        opened = (c - before) > 0
+        z = 1.0 - opened.astype(float)
+        return np.concatenate([yv, z])
+
+    def _capacitated_true(self, C, w, open_idx, out, layout) -> float:
+        f = out.x[layout["f"]]
+        layout["fallback_used"] = f > 1e-6
+        if not layout["fallback_used"].any():
+            self._cap_x = out.x[layout["x"]]
+            self._cap_layout = layout
+            return float(out.objective)
+        return transport_cost(C, w, open_idx, self.capacities)
+
+    def _finish(self, C_all, open_idx, total, lb, W, mip_gap, last_status, capacitated) -> None:
+        open_idx = np.asarray(open_idx, dtype=np.int64)
+        self._open_idx = open_idx
+        self.selected = self._site_order(open_idx)
+        self.total_minutes = total
+        self.objective = total / W if W > 0 else 0.0
+        self.bound = lb / W if W > 0 else 0.0
+        self.gap = relative_gap(total, lb)
+        self.status = (
+            "optimal"
+            if (self.gap <= mip_gap + 1e-12 and last_status == "optimal")
+            else "time_limit"
+        )
+        d, col = self._assign_nearest(open_idx)
+        if self.max_minutes is not None:
+            d = np.where(d <= self.max_minutes + 1e-9, d, np.inf)
+        if capacitated and getattr(self, "_cap_layout", None) is not None:
+            lay = self._cap_layout
+            rows = np.flatnonzero(self.weights > 0)
+            xs = self._cap_x
+            best = np.full(len(rows), -1)
+            bestv = np.zeros(len(rows))
+            for v, i, j in zip(xs, lay["fi"], lay["fj"], strict=True):
+                if v > bestv[i]:
+                    bestv[i], best[i] = v, j
+            col = np.full(len(self.weights), -1)
+            col[rows] = best
+        self._set_assignment(col)
+        use = self.weights > 0
+        self.max_assigned_minutes = float(d[use].max()) if use.any() else 0.0
+
+    def _infeasible_words(self) -> str:
+        parts = []
+        if self.max_minutes is not None:
+            parts.append(
+                f"p={self.p} sites cannot put every demand row within {self.max_minutes:g} min"
+            )
+        if self.budget is not None:
+            parts.append(
+                f"no set of sites fits the budget {self.budget:g} and the other constraints"
+            )
+        if self.capacities is not None:
+            parts.append(f"the capacities of p={self.p} sites cannot serve all demand")
+        return "; or ".join(parts) or "no combination of sites satisfies the constraints"
+
+    def summary(self) -> dict:
+        d = super().summary()
+        d.update(
+            p=self.p,
+            max_minutes=self.max_minutes,
+            mean_minutes=self.objective,
+            max_assigned_minutes=self.max_assigned_minutes,
+        )
+        return d
+
+
+def transport_cost(C: np.ndarray, w: np.ndarray, open_idx, capacities) -> float:
+    """Least weighted travel time to serve all rows from the open sites under capacities (split allowed)."""
+    import highspy
+    import scipy.sparse as sp
+
+    open_idx = np.asarray(open_idx, dtype=np.int64)
+    n = C.shape[0]
+    k = len(open_idx)
+    sub = C[:, open_idx]
+    ii, jj = np.nonzero(np.isfinite(sub))
+    nv = len(ii)
+    if nv == 0:
+        return math.inf
+    A = sp.vstack(
+        [
+            sp.csr_matrix((np.ones(nv), (ii, np.arange(nv))), shape=(n, nv)),
+            sp.csr_matrix((w[ii], (jj, np.arange(nv))), shape=(k, nv)),
+        ]
+    ).tocsc()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = nv, n + k
+    lp.col_cost_ = w[ii] * sub[ii, jj]
+    lp.col_lower_ = np.zeros(nv)
+    lp.col_upper_ = np.ones(nv)
+    lp.row_lower_ = np.concatenate([np.ones(n), np.full(k, -highspy.kHighsInf)])
+    lp.row_upper_ = np.concatenate([np.ones(n), np.asarray(capacities, dtype=float)[open_idx]])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return math.inf
+    return float(h.getInfo().objective_function_value)
