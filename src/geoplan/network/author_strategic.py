@@ -52,11 +52,51 @@ SRC_FERRY = "ferry: crossing time from operator timetables as known to the autho
 TOWNS: list[tuple[str, str, float, float, int, bool, str]] = [
     # --- Aarhus (0751)
     ("aarhus", "Aarhus", 56.1567, 10.2100, 290000, True, "centre at Store Torv / cathedral"),
-    ("viby", "Viby J", 56.1226, 10.1610, 25000, False, "district of the Aarhus urban area (counted in aarhus too)"),
-    ("tilst", "Tilst", 56.1880, 10.1110, 8000, False, "district of the Aarhus urban area (counted in aarhus too)"),
-    ("brabrand", "Brabrand", 56.1530, 10.1060, 12000, False, "district of the Aarhus urban area (counted in aarhus too)"),
-    ("hasselager", "Hasselager", 56.1056, 10.1000, 6000, True, "district of the Aarhus urban area (counted in aarhus too)"),
-    ("risskov", "Risskov", 56.1930, 10.2380, 15000, False, "district of the Aarhus urban area (counted in aarhus too)"),
+    (
+        "viby",
+        "Viby J",
+        56.1226,
+        10.1610,
+        25000,
+        False,
+        "district of the Aarhus urban area (counted in aarhus too)",
+    ),
+    (
+        "tilst",
+        "Tilst",
+        56.1880,
+        10.1110,
+        8000,
+        False,
+        "district of the Aarhus urban area (counted in aarhus too)",
+    ),
+    (
+        "brabrand",
+        "Brabrand",
+        56.1530,
+        10.1060,
+        12000,
+        False,
+        "district of the Aarhus urban area (counted in aarhus too)",
+    ),
+    (
+        "hasselager",
+        "Hasselager",
+        56.1056,
+        10.1000,
+        6000,
+        True,
+        "district of the Aarhus urban area (counted in aarhus too)",
+    ),
+    (
+        "risskov",
+        "Risskov",
+        56.1930,
+        10.2380,
+        15000,
+        False,
+        "district of the Aarhus urban area (counted in aarhus too)",
+    ),
     ("lystrup", "Lystrup", 56.2375, 10.2378, 11000, True, ""),
     ("tranbjerg", "Tranbjerg", 56.0925, 10.1370, 8000, True, ""),
     ("malling", "Malling", 56.0395, 10.1950, 6600, True, ""),
@@ -67,7 +107,15 @@ TOWNS: list[tuple[str, str, float, float, int, bool, str]] = [
     ("harlev", "Harlev", 56.1450, 10.0000, 4300, True, ""),
     ("hjortshoej", "Hjortshøj", 56.2470, 10.2650, 3800, True, ""),
     ("trige", "Trige", 56.2529, 10.1484, 3300, True, ""),
-    ("loegten", "Løgten-Skødstrup", 56.2700, 10.3080, 11000, True, "Løgten and Skødstrup taken as one node"),
+    (
+        "loegten",
+        "Løgten-Skødstrup",
+        56.2700,
+        10.3080,
+        11000,
+        True,
+        "Løgten and Skødstrup taken as one node",
+    ),
     ("lisbjerg", "Lisbjerg", 56.2208, 10.1686, 1300, True, ""),
     ("framlev", "Framlev", 56.1566, 10.0132, 1100, True, "population uncertain"),
     ("studstrup", "Studstrup", 56.2586, 10.3419, 900, True, ""),
@@ -79,7 +127,15 @@ TOWNS: list[tuple[str, str, float, float, int, bool, str]] = [
     ("stilling", "Stilling", 56.0615, 9.9860, 3700, True, ""),
     ("laasby", "Låsby", 56.1500, 9.8075, 2000, True, ""),
     ("ry", "Ry", 56.0915, 9.7630, 6600, True, ""),
-    ("faarvang", "Fårvang", 56.2700, 9.7240, 1300, False, "Silkeborg municipality; position approximate"),
+    (
+        "faarvang",
+        "Fårvang",
+        56.2700,
+        9.7240,
+        1300,
+        False,
+        "Silkeborg municipality; position approximate",
+    ),
     # --- Odder (0727), Samsø (0741)
     ("odder", "Odder", 55.9730, 10.1510, 12600, True, ""),
     ("hou", "Hou", 55.9155, 10.2520, 1400, False, "ferry port for Samsø and Tunø"),
@@ -99,7 +155,15 @@ TOWNS: list[tuple[str, str, float, float, int, bool, str]] = [
     ("hovedgaard", "Hovedgård", 55.9457, 9.9622, 1700, False, ""),
     ("endelave", "Endelave By", 55.7560, 10.2570, 160, False, "island of Endelave"),
     # --- Hedensted (0766)
-    ("hedensted", "Hedensted", 55.7700, 9.7010, 12000, True, "GeoNames population is the municipality's; corrected"),
+    (
+        "hedensted",
+        "Hedensted",
+        55.7700,
+        9.7010,
+        12000,
+        True,
+        "GeoNames population is the municipality's; corrected",
+    ),
     ("loesning", "Løsning", 55.8024, 9.6954, 3300, True, "GeoNames population wrong; corrected"),
     ("juelsminde", "Juelsminde", 55.7110, 10.0140, 3900, True, ""),
     ("hornsyld", "Hornsyld", 55.7562, 9.8564, 1700, True, ""),
@@ -121,7 +185,15 @@ TOWNS: list[tuple[str, str, float, float, int, bool, str]] = [
     ("vildbjerg", "Vildbjerg", 56.1990, 8.7660, 3600, True, ""),
     ("aulum", "Aulum", 56.2654, 8.7926, 3100, True, "GeoNames: Avlum"),
     ("kibaek", "Kibæk", 56.0300, 8.8550, 2700, True, ""),
-    ("lind", "Lind", 56.1080, 8.9790, 4000, True, "district of the Herning urban area (counted in herning too)"),
+    (
+        "lind",
+        "Lind",
+        56.1080,
+        8.9790,
+        4000,
+        True,
+        "district of the Herning urban area (counted in herning too)",
+    ),
     ("snejbjerg", "Snejbjerg", 56.1329, 8.9035, 3500, True, ""),
     ("gjellerup", "Gjellerup", 56.1462, 9.0547, 3800, True, ""),
     ("hammerum", "Hammerum", 56.1336, 9.0612, 3000, True, ""),
@@ -160,10 +232,26 @@ TOWNS: list[tuple[str, str, float, float, int, bool, str]] = [
     ("balling", "Balling", 56.6110, 8.8830, 1400, False, ""),
     ("durup", "Durup", 56.7450, 8.9500, 1100, False, "position approximate"),
     ("glyngoere", "Glyngøre", 56.7626, 8.8665, 1200, False, ""),
-    ("hoejslev", "Højslev", 56.5480, 9.1140, 900, False, "Højslev Stationsby; position approximate"),
+    (
+        "hoejslev",
+        "Højslev",
+        56.5480,
+        9.1140,
+        900,
+        False,
+        "Højslev Stationsby; position approximate",
+    ),
     ("fur", "Fur (Nederby)", 56.8260, 9.0010, 700, False, "island of Fur"),
     ("branden", "Branden", 56.8090, 9.0300, 0, False, "ferry berth for Fur (mainland side)"),
-    ("sundsoere", "Sundsøre", 56.7100, 9.1800, 0, False, "ferry berth for Hvalpsund (Salling side)"),
+    (
+        "sundsoere",
+        "Sundsøre",
+        56.7100,
+        9.1800,
+        0,
+        False,
+        "ferry berth for Hvalpsund (Salling side)",
+    ),
     # --- Viborg (0791)
     ("viborg", "Viborg", 56.4525, 9.4020, 41500, True, "centre at Nytorv / Sct. Mathias Gade"),
     ("bjerringbro", "Bjerringbro", 56.3765, 9.6600, 7800, True, ""),
@@ -212,7 +300,15 @@ TOWNS: list[tuple[str, str, float, float, int, bool, str]] = [
     ("trustrup", "Trustrup", 56.3500, 10.7780, 1200, False, ""),
     ("glesborg", "Glesborg", 56.4850, 10.7100, 800, False, "position approximate"),
     ("vivild", "Vivild", 56.4837, 10.4453, 800, True, ""),
-    ("udbyhoej_syd", "Udbyhøj Syd", 56.6030, 10.2990, 100, False, "Udbyhøj ferry, south bank (Norddjurs)"),
+    (
+        "udbyhoej_syd",
+        "Udbyhøj Syd",
+        56.6030,
+        10.2990,
+        100,
+        False,
+        "Udbyhøj ferry, south bank (Norddjurs)",
+    ),
     ("anholt", "Anholt By", 56.7066, 11.5431, 140, False, "island of Anholt"),
     ("anholt_havn", "Anholt Havn", 56.7160, 11.5100, 0, False, "ferry port of Anholt"),
     # --- Syddjurs (0706)
@@ -222,7 +318,15 @@ TOWNS: list[tuple[str, str, float, float, int, bool, str]] = [
     ("kolind", "Kolind", 56.3583, 10.5960, 2300, False, ""),
     ("ryomgaard", "Ryomgård", 56.3830, 10.5020, 2300, True, ""),
     ("moerke", "Mørke", 56.3350, 10.3850, 1800, False, "position approximate"),
-    ("tirstrup", "Tirstrup", 56.3000, 10.6750, 800, False, "near Aarhus Airport; position approximate"),
+    (
+        "tirstrup",
+        "Tirstrup",
+        56.3000,
+        10.6750,
+        800,
+        False,
+        "near Aarhus Airport; position approximate",
+    ),
     ("knebel", "Knebel", 56.2141, 10.4887, 700, True, ""),
     # --- neighbour-region towns
     ("aalborg", "Aalborg", 57.0480, 9.9187, 120000, True, "Region Nordjylland"),
@@ -231,11 +335,27 @@ TOWNS: list[tuple[str, str, float, float, int, bool, str]] = [
     ("hadsund", "Hadsund", 56.7148, 10.1168, 5000, True, "Region Nordjylland"),
     ("aars", "Aars", 56.8040, 9.5144, 8500, True, "Region Nordjylland"),
     ("farsoe", "Farsø", 56.7728, 9.3393, 3300, True, "Region Nordjylland"),
-    ("hvalpsund", "Hvalpsund", 56.7060, 9.1950, 900, False, "Region Nordjylland; ferry to Sundsøre"),
+    (
+        "hvalpsund",
+        "Hvalpsund",
+        56.7060,
+        9.1950,
+        900,
+        False,
+        "Region Nordjylland; ferry to Sundsøre",
+    ),
     ("loegstoer", "Løgstør", 56.9625, 9.2583, 4000, True, "Region Nordjylland"),
     ("thisted", "Thisted", 56.9552, 8.6949, 13500, True, "Region Nordjylland"),
     ("hurup", "Hurup", 56.7494, 8.4195, 2700, True, "Region Nordjylland"),
-    ("agger", "Agger", 56.7660, 8.2370, 300, False, "Region Nordjylland; ferry berth for Thyborøn is at Agger Tange"),
+    (
+        "agger",
+        "Agger",
+        56.7660,
+        8.2370,
+        300,
+        False,
+        "Region Nordjylland; ferry berth for Thyborøn is at Agger Tange",
+    ),
     ("nykoebing_mors", "Nykøbing Mors", 56.7933, 8.8528, 9000, True, "Region Nordjylland"),
     ("vejle", "Vejle", 55.7093, 9.5357, 60000, True, "Region Syddanmark"),
     ("kolding", "Kolding", 55.4904, 9.4722, 62000, True, "Region Syddanmark"),
@@ -248,13 +368,30 @@ TOWNS: list[tuple[str, str, float, float, int, bool, str]] = [
     ("oelgod", "Ølgod", 55.8068, 8.6286, 3700, True, "Region Syddanmark"),
     ("jelling", "Jelling", 55.7559, 9.4258, 3700, True, "Region Syddanmark"),
     ("egtved", "Egtved", 55.6161, 9.3076, 2500, True, "Region Syddanmark"),
-    ("thyregod", "Thyregod", 55.9190, 9.2170, 1100, False, "Region Syddanmark; position approximate"),
+    (
+        "thyregod",
+        "Thyregod",
+        55.9190,
+        9.2170,
+        1100,
+        False,
+        "Region Syddanmark; position approximate",
+    ),
     ("noerre_nebel", "Nørre Nebel", 55.7798, 8.2952, 1300, True, "Region Syddanmark"),
 ]
 
 # Nodes that are ports (kind=port) rather than towns; they keep their population for
 # documentation but are not counted as towns.
-PORTS = {"saelvig", "kleppen", "branden", "sundsoere", "udbyhoej", "udbyhoej_syd", "anholt_havn", "snaptun"}
+PORTS = {
+    "saelvig",
+    "kleppen",
+    "branden",
+    "sundsoere",
+    "udbyhoej",
+    "udbyhoej_syd",
+    "anholt_havn",
+    "snaptun",
+}
 
 # --------------------------------------------------------------------------- junctions
 # (lat, lon, name); all placed by the author (approximate, +-1-2 km).
@@ -362,11 +499,14 @@ JUNCTIONS: dict[str, tuple[float, float, str]] = {
     "r11_humlum": (56.5450, 8.5680, "rute 11 Humlum"),
     "r11_oddesund_s": (56.5680, 8.5650, "Oddesund Bridge, south end"),
     "r11_oddesund_n": (56.5860, 8.5400, "Oddesund Bridge, north end"),
-    "r11_ydby": (56.6950, 8.4900, "rute 11 Ydby"),
-    "r11_thy": (56.7050, 8.4700, "rute 11 Thyholm-Thy isthmus"),
+    "r11_ydby": (56.6680, 8.4400, "rute 11 Ydby"),
+    "r11_thy": (56.6730, 8.4050, "rute 11 Thyholm-Thy isthmus"),
+    "r11_thy2": (56.6860, 8.3950, "rute 11 south of Hurup"),
     "r11_bedsted": (56.8100, 8.4200, "rute 11 Bedsted"),
     "r11_snedsted": (56.8950, 8.5500, "rute 11 Snedsted"),
     "r11_thisted_w": (56.9400, 8.6400, "rute 11 west of Thisted"),
+    "r21_a": (56.4050, 10.3100, "rute 21 Randers-Tirstrup (alignment approximate)"),
+    "r21_b": (56.3550, 10.4800, "rute 21 Pindstrup (alignment approximate)"),
     "r26_stoholm": (56.4800, 9.1500, "rute 26 Stoholm bypass"),
     "viborg_n": (56.4750, 9.4100, "Viborg north (rute 13)"),
     "r11_oernhoej": (56.2000, 8.5600, "rute 11 Ørnhøj"),
@@ -391,125 +531,469 @@ JUNCTIONS: dict[str, tuple[float, float, str]] = {
 # of the named node (the island or the mainland side of their crossing), so that
 # routing can tell which island a node belongs to.
 SAME_LANDMASS_AS = {
-    "branden": "skive", "fur_havn": "fur", "sundsoere": "skive", "hvalpsund_havn": "hvalpsund",
-    "udbyhoej": "randers", "udbyhoej_syd": "randers", "thyboroen_havn": "lemvig", "agger_tange": "thisted",
-    "agger": "thisted", "tunoe_havn": "tunoe", "endelave_havn": "endelave", "anholt_havn": "anholt",
-    "hou_havn": "odder", "hou": "odder", "saelvig": "tranebjerg", "snaptun": "juelsminde", "kleppen": "struer",
-    "venoe_havn": "venoe", "grenaa_havn": "grenaa", "hvalpsund": "farsoe",
+    "branden": "skive",
+    "fur_havn": "fur",
+    "sundsoere": "skive",
+    "hvalpsund_havn": "hvalpsund",
+    "udbyhoej": "randers",
+    "udbyhoej_syd": "randers",
+    "thyboroen_havn": "lemvig",
+    "agger_tange": "thisted",
+    "agger": "thisted",
+    "tunoe_havn": "tunoe",
+    "endelave_havn": "endelave",
+    "anholt_havn": "anholt",
+    "hou_havn": "odder",
+    "hou": "odder",
+    "saelvig": "tranebjerg",
+    "snaptun": "juelsminde",
+    "kleppen": "struer",
+    "venoe_havn": "venoe",
+    "grenaa_havn": "grenaa",
+    "hvalpsund": "farsoe",
 }
-PORT_JUNCTIONS = {"grenaa_havn", "thyboroen_havn", "agger_tange", "endelave_havn", "tunoe_havn", "hou_havn",
-                  "fur_havn", "venoe_havn", "hvalpsund_havn"}
+PORT_JUNCTIONS = {
+    "grenaa_havn",
+    "thyboroen_havn",
+    "agger_tange",
+    "endelave_havn",
+    "tunoe_havn",
+    "hou_havn",
+    "fur_havn",
+    "venoe_havn",
+    "hvalpsund_havn",
+}
 
 # --------------------------------------------------------------------------- roads
 # Route-planner speeds (km/h) by class, as the author estimates a route planner averages
 # them off-peak (not the limits): Danish motorways 130 km/h limit, motortrafikvej 90,
 # rural main roads 80 with villages, regional roads 80 with bends and villages.
-SPEED = {"motorway": 110.0, "trunk": 86.0, "primary": 76.0, "secondary": 68.0, "tertiary": 58.0}
+SPEED = {"motorway": 110.0, "trunk": 86.0, "primary": 76.0, "secondary": 68.0, "tertiary": 50.0}
 # Road length / straight-line length, by class, where a link has no explicit length.
-CIRCUITY = {"motorway": 1.05, "trunk": 1.06, "primary": 1.08, "secondary": 1.16, "tertiary": 1.24,
-            "urban": 1.30, "ferry": 1.0}
+CIRCUITY = {
+    "motorway": 1.05,
+    "trunk": 1.06,
+    "primary": 1.08,
+    "secondary": 1.20,
+    "tertiary": 1.25,
+    "urban": 1.30,
+    "ferry": 1.0,
+}
 
 # (road, highway, [chain of node ids], crossings {(a, b): text}, note)
 ROADS: list[tuple[str, str, list[str], dict[tuple[str, str], str], str]] = [
-    ("E45", "motorway",
-     ["e45_aalborg_s", "e45_soenderup", "e45_hobro", "e45_randers_n", "e45_randers_c", "e45_randers_s",
-      "e45_hadsten", "e45_hinnerup", "e45_aarhus_n", "e45_tilst", "e45_x15", "e45_aarhus_s", "e45_hoerning",
-      "e45_skanderborg", "e45_skanderborg_s", "e45_horsens_n", "e45_horsens", "e45_horsens_s", "e45_hedensted",
-      "e45_vejle_n", "e45_vejlefjord_n", "e45_vejlefjord_s", "e45_vejle_s", "e45_skaerup", "e45_kolding_oe",
-      "e45_kolding"],
-     {("e45_vejlefjord_n", "e45_vejlefjord_s"): "bridge: Vejlefjordbroen"},
-     "Nordjyske / Østjyske / Sønderjyske Motorvej"),
+    (
+        "E45",
+        "motorway",
+        [
+            "e45_aalborg_s",
+            "e45_soenderup",
+            "e45_hobro",
+            "e45_randers_n",
+            "e45_randers_c",
+            "e45_randers_s",
+            "e45_hadsten",
+            "e45_hinnerup",
+            "e45_aarhus_n",
+            "e45_tilst",
+            "e45_x15",
+            "e45_aarhus_s",
+            "e45_hoerning",
+            "e45_skanderborg",
+            "e45_skanderborg_s",
+            "e45_horsens_n",
+            "e45_horsens",
+            "e45_horsens_s",
+            "e45_hedensted",
+            "e45_vejle_n",
+            "e45_vejlefjord_n",
+            "e45_vejlefjord_s",
+            "e45_vejle_s",
+            "e45_skaerup",
+            "e45_kolding_oe",
+            "e45_kolding",
+        ],
+        {("e45_vejlefjord_n", "e45_vejlefjord_s"): "bridge: Vejlefjordbroen"},
+        "Nordjyske / Østjyske / Sønderjyske Motorvej",
+    ),
     ("E20", "motorway", ["e45_skaerup", "e20_fredericia"], {}, "towards Fredericia and Funen"),
-    ("E20", "motorway", ["e45_kolding", "e20_vejen", "e20_korskro", "e20_esbjerg"], {}, "Esbjergmotorvejen"),
+    (
+        "E20",
+        "motorway",
+        ["e45_kolding", "e20_vejen", "e20_korskro", "e20_esbjerg"],
+        {},
+        "Esbjergmotorvejen",
+    ),
     ("rute 11", "primary", ["e20_korskro", "varde"], {}, "Korskro-Varde"),
-    ("rute 15", "motorway",
-     ["r15_brabrand", "e45_x15", "r15_harlev", "r15_galten", "r15_laasby", "r15_haarup", "r15_silkeborg_oe",
-      "r15_silkeborg_c", "r15_silkeborg_v", "r15_funder", "r15_x13", "r15_bording", "r15_ikast_oe", "r15_ikast",
-      "r15_x18"], {}, "Herningmotorvejen / Silkeborgmotorvejen (Aarhus-Herning)"),
-    ("rute 18", "motorway",
-     ["e45_vejle_n", "r18_grejs", "r18_oelholm", "r18_toerring", "r18_give", "r18_brande", "r18_arnborg",
-      "r18_herning_s", "r15_x18"], {}, "Midtjyske Motorvej (rute 13 shares Vejle-Ølholm)"),
-    ("rute 18", "trunk", ["r15_x18", "r18_herning_n", "r18_sinding"], {}, "motortrafikvej north of Herning"),
-    ("rute 18", "motorway", ["r18_sinding", "r18_aulum", "r18_tvis", "r18_holstebro_oe", "r18_holstebro_n"], {},
-     "Holstebromotorvejen"),
-    ("rute 15 / 12", "motorway", ["r18_herning_s", "m68_lind", "m68_herning_v"], {}, "Messemotorvejen"),
-    ("rute 15", "trunk", ["m68_herning_v", "m68_snejbjerg"], {}, "Messemotorvejen, motortrafikvej part"),
-    ("S502", "secondary", ["m68_snejbjerg", "m68_goedstrup", "r18_sinding"], {}, "Messemotorvejen north part; "
-     "route number uncertain"),
-    ("rute 15", "primary", ["m68_snejbjerg", "videbaek", "r11_x15", "ringkoebing", "r181_soendervig"], {},
-     "Herning-Ringkøbing-Søndervig; passes Videbæk (uncertain whether through or by-passing)"),
-    ("rute 15", "motorway", ["e45_aarhus_n", "r15_skejby", "r15_lystrup", "r15_skoedstrup", "r15_hornslet"], {},
-     "Djurslandmotorvejen"),
-    ("rute 15", "trunk", ["r15_hornslet", "r15_roende", "r15_kolind"], {}, "2+1 motortrafikvej Hornslet-Kolind"),
-    ("rute 15", "primary", ["r15_kolind", "r15_tirstrup", "trustrup", "grenaa"], {}, "Kolind-Grenaa"),
+    (
+        "rute 15",
+        "motorway",
+        [
+            "r15_brabrand",
+            "e45_x15",
+            "r15_harlev",
+            "r15_galten",
+            "r15_laasby",
+            "r15_haarup",
+            "r15_silkeborg_oe",
+            "r15_silkeborg_c",
+            "r15_silkeborg_v",
+            "r15_funder",
+            "r15_x13",
+            "r15_bording",
+            "r15_ikast_oe",
+            "r15_ikast",
+            "r15_x18",
+        ],
+        {},
+        "Herningmotorvejen / Silkeborgmotorvejen (Aarhus-Herning)",
+    ),
+    (
+        "rute 18",
+        "motorway",
+        [
+            "e45_vejle_n",
+            "r18_grejs",
+            "r18_oelholm",
+            "r18_toerring",
+            "r18_give",
+            "r18_brande",
+            "r18_arnborg",
+            "r18_herning_s",
+            "r15_x18",
+        ],
+        {},
+        "Midtjyske Motorvej (rute 13 shares Vejle-Ølholm)",
+    ),
+    (
+        "rute 18",
+        "trunk",
+        ["r15_x18", "r18_herning_n", "r18_sinding"],
+        {},
+        "motortrafikvej north of Herning",
+    ),
+    (
+        "rute 18",
+        "motorway",
+        ["r18_sinding", "r18_aulum", "r18_tvis", "r18_holstebro_oe", "r18_holstebro_n"],
+        {},
+        "Holstebromotorvejen",
+    ),
+    (
+        "rute 15 / 12",
+        "motorway",
+        ["r18_herning_s", "m68_lind", "m68_herning_v"],
+        {},
+        "Messemotorvejen",
+    ),
+    (
+        "rute 15",
+        "trunk",
+        ["m68_herning_v", "m68_snejbjerg"],
+        {},
+        "Messemotorvejen, motortrafikvej part",
+    ),
+    (
+        "S502",
+        "secondary",
+        ["m68_snejbjerg", "m68_goedstrup", "r18_sinding"],
+        {},
+        "Messemotorvejen north part; route number uncertain",
+    ),
+    (
+        "rute 15",
+        "primary",
+        ["m68_snejbjerg", "videbaek", "r11_x15", "ringkoebing", "r181_soendervig"],
+        {},
+        "Herning-Ringkøbing-Søndervig; passes Videbæk (uncertain whether through or by-passing)",
+    ),
+    (
+        "rute 15",
+        "motorway",
+        ["e45_aarhus_n", "r15_skejby", "r15_lystrup", "r15_skoedstrup", "r15_hornslet"],
+        {},
+        "Djurslandmotorvejen",
+    ),
+    (
+        "rute 15",
+        "trunk",
+        ["r15_hornslet", "r15_roende", "r15_kolind"],
+        {},
+        "2+1 motortrafikvej Hornslet-Kolind",
+    ),
+    (
+        "rute 15",
+        "primary",
+        ["r15_kolind", "r15_tirstrup", "trustrup", "grenaa"],
+        {},
+        "Kolind-Grenaa",
+    ),
     ("rute 21", "primary", ["ebeltoft", "tirstrup", "r15_tirstrup"], {}, "Ebeltoft-Tirstrup"),
-    ("rute 21", "secondary", ["ebeltoft", "knebel", "roende"], {}, "Ebeltoft-Mols-Rønde; "
-     "route number uncertain"),
-    ("rute 16", "primary",
-     ["grenaa", "r16_oerum_djurs", "r16_auning", "allingaabro", "r16_assentoft", "randers"], {},
-     "Grenaa-Randers"),
+    (
+        "rute 21",
+        "primary",
+        ["r16_assentoft", "r21_a", "r21_b", "r15_tirstrup"],
+        {},
+        "Randers-Tirstrup; alignment and route number approximate",
+    ),
+    (
+        "rute 21",
+        "secondary",
+        ["ebeltoft", "knebel", "roende"],
+        {},
+        "Ebeltoft-Mols-Rønde; route number uncertain",
+    ),
+    (
+        "rute 16",
+        "primary",
+        ["grenaa", "r16_oerum_djurs", "r16_auning", "allingaabro", "r16_assentoft", "randers"],
+        {},
+        "Grenaa-Randers",
+    ),
     ("rute 16", "primary", ["e45_randers_c", "r16_oerum", "r26_viborg_s"], {}, "Randers-Viborg"),
     ("Viborg ring", "trunk", ["r26_viborg_s", "viborg_w"], {}, "southern ring road of Viborg"),
     ("rute 16", "primary", ["viborg_w", "r16_x34", "r18_holstebro_oe"], {}, "Viborg-Holstebro"),
-    ("rute 16", "primary", ["holstebro", "ulfborg", "tim", "ringkoebing"], {}, "Holstebro-Ulfborg-Ringkøbing"),
-    ("rute 26", "primary", ["e45_tilst", "sabro", "r26_sobyvad", "r26_bjerringbro_s", "r26_viborg_s"], {},
-     "Aarhus-Viborg (motortrafikvej in parts)"),
-    ("rute 26", "primary",
-     ["viborg_w", "r26_stoholm", "r26_skive_s", "r26_skive_nw", "r26_roslev", "durup", "sallingsund_s"], {},
-     "Viborg-Skive-Sallingsund"),
-    ("rute 26", "primary", ["sallingsund_s", "sallingsund_n"], {("sallingsund_s", "sallingsund_n"):
-                                                               "bridge: Sallingsundbroen"}, "Sallingsund Bridge"),
+    (
+        "rute 16",
+        "primary",
+        ["holstebro", "ulfborg", "tim", "ringkoebing"],
+        {},
+        "Holstebro-Ulfborg-Ringkøbing",
+    ),
+    (
+        "rute 26",
+        "primary",
+        ["e45_tilst", "sabro", "r26_sobyvad", "r26_bjerringbro_s", "r26_viborg_s"],
+        {},
+        "Aarhus-Viborg (motortrafikvej in parts)",
+    ),
+    (
+        "rute 26",
+        "trunk",
+        ["viborg_w", "r26_stoholm", "r26_skive_s"],
+        {},
+        "Viborg-Skive, 2+1 road in parts (class uncertain)",
+    ),
+    (
+        "rute 26",
+        "primary",
+        ["r26_skive_s", "r26_skive_nw", "r26_roslev", "durup", "sallingsund_s"],
+        {},
+        "Viborg-Skive-Sallingsund",
+    ),
+    (
+        "rute 26",
+        "primary",
+        ["sallingsund_s", "sallingsund_n"],
+        {("sallingsund_s", "sallingsund_n"): "bridge: Sallingsundbroen"},
+        "Sallingsund Bridge",
+    ),
     ("rute 26", "primary", ["sallingsund_n", "nykoebing_mors", "vilsund_s"], {}, "across Mors"),
-    ("rute 26", "primary", ["vilsund_s", "vilsund_n", "thisted"], {("vilsund_s", "vilsund_n"):
-                                                                   "bridge: Vilsundbroen"}, "Vilsund Bridge to Thy"),
-    ("rute 34", "primary", ["r18_herning_n", "sunds", "haderup", "r16_x34", "r26_skive_s"], {}, "Herning-Skive"),
+    (
+        "rute 26",
+        "primary",
+        ["vilsund_s", "vilsund_n", "thisted"],
+        {("vilsund_s", "vilsund_n"): "bridge: Vilsundbroen"},
+        "Vilsund Bridge to Thy",
+    ),
+    (
+        "rute 34",
+        "primary",
+        ["r18_herning_n", "sunds", "haderup", "r16_x34", "r26_skive_s"],
+        {},
+        "Herning-Skive",
+    ),
     ("rute 12", "primary", ["r18_herning_n", "r12_karup", "viborg_w"], {}, "Herning-Karup-Viborg"),
-    ("rute 12", "primary", ["m68_herning_v", "kibaek", "sdr_felding", "oelgod", "varde"], {},
-     "Herning-Varde; route number uncertain south of Sønder Felding"),
-    ("rute 13", "primary",
-     ["e45_soenderup", "r13_aars", "r13_aalestrup", "r13_moeldrup", "viborg_n", "viborg_w"], {}, "Viborg-Aalborg"),
-    ("rute 13", "primary",
-     ["viborg_w", "r13_skelhoje", "r13_kompedal", "r15_x13", "noerre_snede", "toerring", "r18_oelholm"], {},
-     "Viborg-Vejle (Hærvejen corridor)"),
-    ("rute 52", "primary",
-     ["horsens", "r52_x_diag", "braedstrup", "them", "virklund", "silkeborg", "kjellerup", "r26_viborg_s"], {},
-     "Horsens-Silkeborg-Viborg"),
+    (
+        "rute 12",
+        "primary",
+        ["m68_herning_v", "kibaek", "sdr_felding", "oelgod", "varde"],
+        {},
+        "Herning-Varde; route number uncertain south of Sønder Felding",
+    ),
+    (
+        "rute 13",
+        "primary",
+        ["e45_soenderup", "r13_aars", "r13_aalestrup", "r13_moeldrup", "viborg_n", "viborg_w"],
+        {},
+        "Viborg-Aalborg",
+    ),
+    (
+        "rute 13",
+        "primary",
+        [
+            "viborg_w",
+            "r13_skelhoje",
+            "r13_kompedal",
+            "r15_x13",
+            "noerre_snede",
+            "toerring",
+            "r18_oelholm",
+        ],
+        {},
+        "Viborg-Vejle (Hærvejen corridor)",
+    ),
+    (
+        "rute 52",
+        "primary",
+        [
+            "horsens",
+            "r52_x_diag",
+            "braedstrup",
+            "them",
+            "virklund",
+            "silkeborg",
+            "kjellerup",
+            "r26_viborg_s",
+        ],
+        {},
+        "Horsens-Silkeborg-Viborg",
+    ),
     ("rute 52", "secondary", ["juelsminde", "horsens"], {}, "Juelsminde-Horsens"),
-    ("rute 23", "secondary", ["juelsminde", "stouby", "e45_vejle_n", "r18_grejs"], {}, "Juelsminde-Vejle N"),
+    (
+        "rute 23",
+        "secondary",
+        ["juelsminde", "stouby", "e45_vejle_n", "r18_grejs"],
+        {},
+        "Juelsminde-Vejle N",
+    ),
     ("Diagonalvej", "trunk", ["r52_x_diag", "r18_toerring"], {}, "motortrafikvej Horsens-Tørring"),
-    ("rute 11", "primary",
-     ["varde", "tarm", "skjern", "r11_x15", "spjald", "r11_oernhoej", "holstebro"], {}, "Varde-Skjern-Holstebro"),
-    ("rute 11", "primary", ["r18_holstebro_n", "struer", "r11_struer_s", "r11_struer_n", "r11_humlum", "r11_oddesund_s"], {}, "Holstebro-Struer-Oddesund"),
-    ("rute 11", "primary", ["r11_oddesund_s", "r11_oddesund_n"], {("r11_oddesund_s", "r11_oddesund_n"):
-                                                                  "bridge: Oddesundbroen"}, "Oddesund Bridge"),
-    ("rute 11", "primary", ["r11_oddesund_n", "hvidbjerg", "r11_thyholm_n", "r11_ydby", "r11_thy", "hurup", "r11_bedsted", "r11_snedsted",
-      "r11_thisted_w", "thisted"], {}, "Thyholm-Thisted"),
-    ("rute 181", "secondary",
-     ["thyboroen", "harboeoere", "r181_thorsminde", "r181_husby", "r181_soendervig", "hvide_sande",
-      "r181_nymindegab", "noerre_nebel"],
-     {("r181_thorsminde", "r181_husby"): "dam: Thorsminde sluice (Nissum Fjord outlet)",
-      ("r181_soendervig", "hvide_sande"): "bridge: Hvide Sande channel bridge (Ringkøbing Fjord outlet)"},
-     "Vestkystvejen (Thyborøn-Nymindegab)"),
-    ("rute 28", "primary", ["vejle", "jelling", "billund", "grindsted", "varde"], {},
-     "Vejle-Billund-Grindsted-Varde; route number uncertain"),
-    ("rute 30", "primary", ["r18_give", "give", "billund"], {}, "Give-Billund; route number uncertain"),
+    (
+        "rute 11",
+        "primary",
+        ["varde", "tarm", "skjern", "r11_x15", "spjald", "r11_oernhoej", "holstebro"],
+        {},
+        "Varde-Skjern-Holstebro",
+    ),
+    (
+        "rute 11",
+        "primary",
+        [
+            "r18_holstebro_n",
+            "struer",
+            "r11_struer_s",
+            "r11_struer_n",
+            "r11_humlum",
+            "r11_oddesund_s",
+        ],
+        {},
+        "Holstebro-Struer-Oddesund",
+    ),
+    (
+        "rute 11",
+        "primary",
+        ["r11_oddesund_s", "r11_oddesund_n"],
+        {("r11_oddesund_s", "r11_oddesund_n"): "bridge: Oddesundbroen"},
+        "Oddesund Bridge",
+    ),
+    (
+        "rute 11",
+        "primary",
+        [
+            "r11_oddesund_n",
+            "hvidbjerg",
+            "r11_thyholm_n",
+            "r11_ydby",
+            "r11_thy",
+            "r11_thy2",
+            "hurup",
+            "r11_bedsted",
+            "r11_snedsted",
+            "r11_thisted_w",
+            "thisted",
+        ],
+        {},
+        "Thyholm-Thisted",
+    ),
+    (
+        "rute 181",
+        "secondary",
+        [
+            "thyboroen",
+            "harboeoere",
+            "r181_thorsminde",
+            "r181_husby",
+            "r181_soendervig",
+            "hvide_sande",
+            "r181_nymindegab",
+            "noerre_nebel",
+        ],
+        {
+            ("r181_thorsminde", "r181_husby"): "dam: Thorsminde sluice (Nissum Fjord outlet)",
+            (
+                "r181_soendervig",
+                "hvide_sande",
+            ): "bridge: Hvide Sande channel bridge (Ringkøbing Fjord outlet)",
+        },
+        "Vestkystvejen (Thyborøn-Nymindegab)",
+    ),
+    (
+        "rute 28",
+        "primary",
+        ["vejle", "jelling", "billund", "grindsted", "varde"],
+        {},
+        "Vejle-Billund-Grindsted-Varde; route number uncertain",
+    ),
+    (
+        "rute 30",
+        "primary",
+        ["r18_give", "give", "billund"],
+        {},
+        "Give-Billund; route number uncertain",
+    ),
     ("rute 180", "secondary", ["randers", "hobro"], {}, "old main road Randers-Hobro"),
     ("regional", "secondary", ["hobro", "mariager", "hadsund_s"], {}, "Hobro-Mariager-Hadsund"),
-    ("regional", "secondary", ["hadsund_s", "hadsund"],
-     {("hadsund_s", "hadsund"): "bridge: Hadsund Bridge (Mariager Fjord)"}, "Hadsund Bridge"),
+    (
+        "regional",
+        "secondary",
+        ["hadsund_s", "hadsund"],
+        {("hadsund_s", "hadsund"): "bridge: Hadsund Bridge (Mariager Fjord)"},
+        "Hadsund Bridge",
+    ),
     ("regional", "secondary", ["viborg", "hobro"], {}, "Viborg-Hobro road"),
-    ("regional", "primary", ["holstebro", "vinderup", "skive"], {}, "Holstebro-Vinderup-Skive road"),
+    ("regional", "secondary", ["viborg", "bjerringbro"], {}, "Viborg-Bjerringbro road"),
+    (
+        "regional",
+        "primary",
+        ["holstebro", "vinderup", "skive"],
+        {},
+        "Holstebro-Vinderup-Skive road",
+    ),
     ("regional", "secondary", ["holstebro", "lemvig"], {}, "Holstebro-Lemvig road"),
     ("regional", "secondary", ["struer", "lemvig"], {}, "Struer-Lemvig road"),
     ("regional", "secondary", ["ringkoebing", "lem", "skjern"], {}, "Ringkøbing-Skjern road"),
     ("rute 29", "primary", ["r13_aars", "aars", "farsoe", "loegstoer"], {}, "Aars-Farsø-Løgstør"),
     ("regional", "secondary", ["farsoe", "hvalpsund"], {}, "Farsø-Hvalpsund"),
     ("regional", "secondary", ["odder", "hou"], {}, "Odder-Hou"),
-    ("regional", "secondary", ["aarhus", "viby", "beder", "malling", "odder"], {}, "Aarhus-Odder road"),
-    ("regional", "secondary", ["skanderborg", "ry", "sejs", "silkeborg"], {}, "Skanderborg-Ry-Silkeborg road"),
-    ("regional", "secondary", ["hedensted", "hornsyld", "juelsminde"], {}, "Hedensted-Juelsminde road"),
+    (
+        "regional",
+        "secondary",
+        ["aarhus", "viby", "beder", "malling", "odder"],
+        {},
+        "Aarhus-Odder road",
+    ),
+    (
+        "regional",
+        "secondary",
+        ["skanderborg", "ry", "sejs", "silkeborg"],
+        {},
+        "Skanderborg-Ry-Silkeborg road",
+    ),
+    (
+        "regional",
+        "secondary",
+        ["hedensted", "hornsyld", "juelsminde"],
+        {},
+        "Hedensted-Juelsminde road",
+    ),
     ("regional", "secondary", ["aarhus", "risskov", "lystrup", "loegten"], {}, "Grenåvej"),
-    ("regional", "primary", ["randers", "spentrup", "havndal", "hadsund_s"], {}, "Randers-Hadsund road"),
+    (
+        "regional",
+        "primary",
+        ["randers", "spentrup", "havndal", "hadsund_s"],
+        {},
+        "Randers-Hadsund road",
+    ),
     ("regional", "secondary", ["horsens", "snaptun"], {}, "Horsens-Snaptun road"),
     ("regional", "secondary", ["struer", "kleppen"], {}, "Struer-Kleppen (Venø ferry)"),
     ("regional", "secondary", ["durup", "branden"], {}, "road to the Fur ferry"),
@@ -519,8 +1003,13 @@ ROADS: list[tuple[str, str, list[str], dict[tuple[str, str], str], str]] = [
     ("regional", "secondary", ["harboeoere", "lemvig"], {}, "Harboøre-Lemvig"),
     ("regional", "secondary", ["thyboroen", "lemvig"], {}, "Thyborøn-Lemvig"),
     ("regional", "secondary", ["hurup", "agger"], {}, "Hurup-Agger"),
-    ("regional", "secondary", ["nykoebing_mors", "glyngoere"], {("nykoebing_mors", "glyngoere"):
-                                                                 "bridge: Sallingsundbroen"}, "Sallingsund Bridge"),
+    (
+        "regional",
+        "secondary",
+        ["nykoebing_mors", "glyngoere"],
+        {("nykoebing_mors", "glyngoere"): "bridge: Sallingsundbroen"},
+        "Sallingsund Bridge",
+    ),
 ]
 # Roads that need no entry of their own because they are chains of town nodes passing
 # through town centres use the class speed; links into town nodes add the town-entry delay
@@ -575,7 +1064,7 @@ SPURS: list[tuple[str, str, float, float, str]] = [
     ("herning", "r18_herning_s", 5.5, 8.0, ""),
     ("herning", "m68_lind", 4.0, 7.0, ""),
     ("herning", "m68_herning_v", 5.0, 7.0, ""),
-    ("herning", "r18_herning_n", 5.5, 8.0, ""),
+    ("herning", "r18_herning_n", 5.5, 7.0, ""),
     ("hammerum", "r15_x18", 1.5, 3.0, ""),
     ("gjellerup", "r15_x18", 2.0, 3.0, ""),
     ("lind", "m68_lind", 1.0, 2.0, ""),
@@ -584,8 +1073,8 @@ SPURS: list[tuple[str, str, float, float, str]] = [
     ("give", "r18_give", 3.5, 4.5, ""),
     ("toerring", "r18_toerring", 3.5, 4.5, ""),
     ("aulum", "r18_aulum", 2.5, 3.5, ""),
-    ("holstebro", "r18_holstebro_oe", 4.0, 7.0, ""),
-    ("holstebro", "r18_holstebro_n", 4.0, 7.0, ""),
+    ("holstebro", "r18_holstebro_oe", 4.0, 6.0, ""),
+    ("holstebro", "r18_holstebro_n", 4.0, 6.0, ""),
     ("holstebro", "r18_tvis", 5.0, 8.0, ""),
     ("viborg", "r26_viborg_s", 3.0, 5.0, ""),
     ("viborg", "viborg_w", 3.5, 5.5, ""),
@@ -620,43 +1109,124 @@ SPURS: list[tuple[str, str, float, float, str]] = [
 
 # (a, b, name, crossing minutes, headway minutes, km, note)
 FERRIES: list[tuple[str, str, str, float, float, float, str]] = [
-    ("hou_havn", "saelvig", "Hou–Sælvig ferry (Samsø)", 60.0, 150.0, 28.0, "Samsø Rederi; about 8 departures a day"),
-    ("grenaa_havn", "anholt_havn", "Grenaa–Anholt ferry", 160.0, 480.0, 47.0, "1-3 departures a day"),
-    ("hou_havn", "tunoe_havn", "Hou–Tunø ferry", 55.0, 240.0, 13.0, "2-4 departures a day; Tunø has no cars"),
-    ("snaptun", "endelave_havn", "Snaptun–Endelave ferry", 60.0, 240.0, 13.0, "3-5 departures a day"),
+    (
+        "hou_havn",
+        "saelvig",
+        "Hou–Sælvig ferry (Samsø)",
+        60.0,
+        150.0,
+        28.0,
+        "Samsø Rederi; about 8 departures a day",
+    ),
+    (
+        "grenaa_havn",
+        "anholt_havn",
+        "Grenaa–Anholt ferry",
+        160.0,
+        480.0,
+        47.0,
+        "1-3 departures a day",
+    ),
+    (
+        "hou_havn",
+        "tunoe_havn",
+        "Hou–Tunø ferry",
+        55.0,
+        240.0,
+        13.0,
+        "2-4 departures a day; Tunø has no cars",
+    ),
+    (
+        "snaptun",
+        "endelave_havn",
+        "Snaptun–Endelave ferry",
+        60.0,
+        240.0,
+        13.0,
+        "3-5 departures a day",
+    ),
     ("branden", "fur_havn", "Branden–Fur ferry", 4.0, 20.0, 0.6, "shuttle about every 20 min"),
     ("kleppen", "venoe_havn", "Kleppen–Venø ferry", 2.0, 20.0, 0.3, "shuttle on demand"),
-    ("hvalpsund_havn", "sundsoere", "Hvalpsund–Sundsøre ferry", 10.0, 30.0, 2.0, "about every 30 min"),
-    ("thyboroen_havn", "agger_tange", "Thyborøn–Agger ferry", 12.0, 30.0, 1.5, "about every 30-60 min"),
-    ("udbyhoej", "udbyhoej_syd", "Udbyhøj ferry (Randers Fjord)", 3.0, 20.0, 0.3, "cable ferry on demand"),
+    (
+        "hvalpsund_havn",
+        "sundsoere",
+        "Hvalpsund–Sundsøre ferry",
+        10.0,
+        30.0,
+        2.0,
+        "about every 30 min",
+    ),
+    (
+        "thyboroen_havn",
+        "agger_tange",
+        "Thyborøn–Agger ferry",
+        12.0,
+        30.0,
+        1.5,
+        "about every 30-60 min",
+    ),
+    (
+        "udbyhoej",
+        "udbyhoej_syd",
+        "Udbyhøj ferry (Randers Fjord)",
+        3.0,
+        20.0,
+        0.3,
+        "cable ferry on demand",
+    ),
 ]
 WAIT_CAP_SHORT_MIN = 5.0  # crossings under 15 min: at most 5 min waiting
-WAIT_CAP_LONG_MIN = 10.0  # longer crossings: at most 10 min waiting (route planners show the crossing only)
+WAIT_CAP_LONG_MIN = (
+    10.0  # longer crossings: at most 10 min waiting (route planners show the crossing only)
+)
 
 # Island-internal roads (the regional rule does not join ports).
 ISLAND_ROADS: list[tuple[str, str, str]] = [
-    ("saelvig", "onsbjerg", "Samsø"), ("onsbjerg", "tranebjerg", "Samsø"), ("tranebjerg", "ballen", "Samsø"),
-    ("tranebjerg", "koldby_kaas", "Samsø"), ("onsbjerg", "nordby_samsoe", "Samsø"),
+    ("saelvig", "onsbjerg", "Samsø"),
+    ("onsbjerg", "tranebjerg", "Samsø"),
+    ("tranebjerg", "ballen", "Samsø"),
+    ("tranebjerg", "koldby_kaas", "Samsø"),
+    ("onsbjerg", "nordby_samsoe", "Samsø"),
     ("saelvig", "tranebjerg", "Samsø"),
-    ("tunoe_havn", "tunoe", "Tunø"), ("endelave_havn", "endelave", "Endelave"), ("anholt_havn", "anholt", "Anholt"),
-    ("fur_havn", "fur", "Fur"), ("venoe_havn", "venoe", "Venø"), ("snaptun", "juelsminde", "Snaptun road"),
+    ("tunoe_havn", "tunoe", "Tunø"),
+    ("endelave_havn", "endelave", "Endelave"),
+    ("anholt_havn", "anholt", "Anholt"),
+    ("fur_havn", "fur", "Fur"),
+    ("venoe_havn", "venoe", "Venø"),
+    ("snaptun", "juelsminde", "Snaptun road"),
     ("snaptun", "hornsyld", "Snaptun road"),
 ]
 
 # --------------------------------------------------------------------------- regional rule
-REGIONAL_K = None         # nearest towns considered per town (None: every town within reach)
-REGIONAL_MAX_KM = 22.0    # no regional link longer than this (straight line)
-DETOUR_RATIO = 1.10       # skip a-c if a town b has d(a,b)+d(b,c) <= ratio * d(a,c)
+REGIONAL_K = None  # nearest towns considered per town (None: every town within reach)
+REGIONAL_MAX_KM = 22.0  # no regional link longer than this (straight line)
+DETOUR_RATIO = 1.10  # skip a-c if a town b has d(a,b)+d(b,c) <= ratio * d(a,c)
 LAND_TOLERANCE_M = 300.0  # at most this much of a link may lie outside the land polygon
 
 # Water the 1:500k land polygon does not show (fjords narrower than its resolution, lakes):
 # (name, [(lat, lon), ...]) polylines that no regional link may cross.
 BARRIERS: list[tuple[str, list[tuple[float, float]]]] = [
-    ("Randers Fjord", [(56.462, 10.045), (56.490, 10.090), (56.520, 10.140), (56.555, 10.200),
-                       (56.590, 10.265), (56.612, 10.300), (56.640, 10.330)]),
-    ("Julsø / Brassø (Silkeborg lakes)", [(56.140, 9.590), (56.118, 9.660), (56.100, 9.700), (56.092, 9.740)]),
+    (
+        "Randers Fjord",
+        [
+            (56.462, 10.045),
+            (56.490, 10.090),
+            (56.520, 10.140),
+            (56.555, 10.200),
+            (56.590, 10.265),
+            (56.612, 10.300),
+            (56.640, 10.330),
+        ],
+    ),
+    (
+        "Julsø / Brassø (Silkeborg lakes)",
+        [(56.140, 9.590), (56.118, 9.660), (56.100, 9.700), (56.092, 9.740)],
+    ),
     ("Mossø", [(56.060, 9.700), (56.050, 9.780), (56.045, 9.860)]),
-    ("Silkeborg Langsø / Gudenå", [(56.175, 9.560), (56.190, 9.610), (56.215, 9.680), (56.235, 9.720)]),
+    (
+        "Silkeborg Langsø / Gudenå",
+        [(56.175, 9.560), (56.190, 9.610), (56.215, 9.680), (56.235, 9.720)],
+    ),
     ("Hjarbæk Fjord", [(56.470, 9.380), (56.520, 9.350), (56.570, 9.330), (56.620, 9.290)]),
     ("Tange Sø / Gudenå", [(56.330, 9.560), (56.355, 9.600), (56.370, 9.640)]),
 ]
@@ -674,12 +1244,12 @@ def town_entry_min(population: int, *, district: bool = False) -> float:
     if population >= 40_000:
         return 2.0
     if population >= 15_000:
-        return 1.2
+        return 1.5
     if population >= 5_000:
-        return 0.6
+        return 1.0
     if population >= 1_500:
-        return 0.3
-    return 0.15
+        return 0.6
+    return 0.3
 
 
 def regional_class(km: float) -> str:
@@ -689,8 +1259,21 @@ def regional_class(km: float) -> str:
 
 # --------------------------------------------------------------------------- build
 NODE_COLUMNS = ["node_id", "name", "kind", "lon", "lat", "population", "kommune", "source", "note"]
-LINK_COLUMNS = ["link_id", "from_node", "to_node", "road", "highway", "speed_kph", "circuity", "length_m",
-                "delay_min", "oneway", "crossing", "source", "note"]
+LINK_COLUMNS = [
+    "link_id",
+    "from_node",
+    "to_node",
+    "road",
+    "highway",
+    "speed_kph",
+    "circuity",
+    "length_m",
+    "delay_min",
+    "oneway",
+    "crossing",
+    "source",
+    "note",
+]
 
 
 def _project():
@@ -706,7 +1289,9 @@ def load_land(data_dir: Path):
 
     path = data_dir / "boundaries" / "dagi2014_regioner.geojson"
     if not path.is_file():
-        raise SystemExit(f"land polygon {path} not found: set GEOPLAN_DATA_DIR to the data directory")
+        raise SystemExit(
+            f"land polygon {path} not found: set GEOPLAN_DATA_DIR to the data directory"
+        )
     g = gpd.read_file(path)
     g["geometry"] = shapely.force_2d(g.geometry.to_numpy())
     land = shapely.union_all(g.to_crs("EPSG:25832").geometry.to_numpy())
@@ -754,8 +1339,14 @@ def crossed_barrier(barriers, a, b) -> str | None:
     return None
 
 
-def land_route(land, a: tuple[float, float], b: tuple[float, float], *, cell_m: float = 150.0,
-               margin_m: float = 6000.0) -> list[tuple[float, float]] | None:
+def land_route(
+    land,
+    a: tuple[float, float],
+    b: tuple[float, float],
+    *,
+    cell_m: float = 150.0,
+    margin_m: float = 6000.0,
+) -> list[tuple[float, float]] | None:
     """Intermediate points that keep a road from ``a`` to ``b`` on land (EPSG:25832).
 
     The shortest path on a ``cell_m`` grid of land cells around the segment (8-neighbour
@@ -781,16 +1372,20 @@ def land_route(land, a: tuple[float, float], b: tuple[float, float], *, cell_m: 
     idx[ok] = np.arange(int(ok.sum()))
     rows, cols, w = [], [], []
     for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
-        a_ok = ok[max(0, -dy): ny_ - max(0, dy), max(0, -dx): nx_ - max(0, dx)]
-        b_ok = ok[max(0, dy): ny_ - max(0, -dy) or None, max(0, dx): nx_ - max(0, -dx) or None]
+        a_ok = ok[max(0, -dy) : ny_ - max(0, dy), max(0, -dx) : nx_ - max(0, dx)]
+        b_ok = ok[max(0, dy) : ny_ - max(0, -dy) or None, max(0, dx) : nx_ - max(0, -dx) or None]
         both = a_ok & b_ok
-        ia = idx[max(0, -dy): ny_ - max(0, dy), max(0, -dx): nx_ - max(0, dx)][both]
-        ib = idx[max(0, dy): ny_ - max(0, -dy) or None, max(0, dx): nx_ - max(0, -dx) or None][both]
+        ia = idx[max(0, -dy) : ny_ - max(0, dy), max(0, -dx) : nx_ - max(0, dx)][both]
+        ib = idx[max(0, dy) : ny_ - max(0, -dy) or None, max(0, dx) : nx_ - max(0, -dx) or None][
+            both
+        ]
         rows += [ia, ib]
         cols += [ib, ia]
         w += [np.full(len(ia) * 2, cell_m * math.hypot(dx, dy))]
     n = int(ok.sum())
-    graph = sp.csr_matrix((np.concatenate(w), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
+    graph = sp.csr_matrix(
+        (np.concatenate(w), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
+    )
     cells = np.column_stack([gx[ok], gy[ok]])
 
     def nearest(p):
@@ -815,7 +1410,9 @@ def land_route(land, a: tuple[float, float], b: tuple[float, float], *, cell_m: 
     return out
 
 
-def regional_links(towns: dict[str, dict], *, land, barriers, existing: set[frozenset]) -> list[tuple[str, str, float]]:
+def regional_links(
+    towns: dict[str, dict], *, land, barriers, existing: set[frozenset]
+) -> list[tuple[str, str, float]]:
     """Pairs of neighbouring towns joined by a generated regional road.
 
     Rule: for each town, its :data:`REGIONAL_K` nearest towns within
@@ -876,17 +1473,39 @@ def build(data_dir: Path) -> tuple[list[dict], list[dict]]:
         kind = "port" if node_id in PORTS else "town"
         src = SRC_GEONAMES if geonames else SRC_AUTHOR
         x, y = tr.transform(lon, lat)
-        nodes[node_id] = dict(node_id=node_id, name=name, kind=kind, lon=round(lon, 5), lat=round(lat, 5),
-                              population=pop if kind == "town" else "", kommune="", source=src, note=note,
-                              x=x, y=y, pop=pop)
+        nodes[node_id] = dict(
+            node_id=node_id,
+            name=name,
+            kind=kind,
+            lon=round(lon, 5),
+            lat=round(lat, 5),
+            population=pop if kind == "town" else "",
+            kommune="",
+            source=src,
+            note=note,
+            x=x,
+            y=y,
+            pop=pop,
+        )
     for node_id, (lat, lon, name) in JUNCTIONS.items():
         if node_id in nodes:
             raise ValueError(f"duplicate node {node_id}")
         kind = "port" if node_id in PORT_JUNCTIONS else "junction"
         x, y = tr.transform(lon, lat)
-        nodes[node_id] = dict(node_id=node_id, name=name, kind=kind, lon=round(lon, 5), lat=round(lat, 5),
-                              population="", kommune="", source=SRC_PORT if kind == "port" else SRC_JUNCTION,
-                              note="", x=x, y=y, pop=0)
+        nodes[node_id] = dict(
+            node_id=node_id,
+            name=name,
+            kind=kind,
+            lon=round(lon, 5),
+            lat=round(lat, 5),
+            population="",
+            kommune="",
+            source=SRC_PORT if kind == "port" else SRC_JUNCTION,
+            note="",
+            x=x,
+            y=y,
+            pop=0,
+        )
     # nodes off the 1:500k coastline: move them onto the land of their side
     parts = list(land.geoms) if hasattr(land, "geoms") else [land]
 
@@ -917,24 +1536,55 @@ def build(data_dir: Path) -> tuple[list[dict], list[dict]]:
             raise ValueError(f"node {nid} is {moved:.0f} m off its landmass: fix its coordinates")
         lon, lat = inv.transform(q.x, q.y)
         n.update(x=q.x, y=q.y, lon=round(lon, 5), lat=round(lat, 5))
-        n["note"] = (n["note"] + "; " if n["note"] else "") + f"moved {moved:.0f} m onto the 1:500k land polygon"
+        n["note"] = (
+            n["note"] + "; " if n["note"] else ""
+        ) + f"moved {moved:.0f} m onto the 1:500k land polygon"
     # municipality of every node (nearest polygon within 5 km for nodes on the coastline)
-    pts = gpd.GeoDataFrame({"node_id": list(nodes)},
-                           geometry=[shapely.Point(n["x"], n["y"]) for n in nodes.values()], crs="EPSG:25832")
+    pts = gpd.GeoDataFrame(
+        {"node_id": list(nodes)},
+        geometry=[shapely.Point(n["x"], n["y"]) for n in nodes.values()],
+        crs="EPSG:25832",
+    )
     joined = gpd.sjoin_nearest(pts, munis, how="left", max_distance=5000).drop_duplicates("node_id")
     for nid, code in zip(joined["node_id"], joined["KOMKODE"], strict=True):
         nodes[nid]["kommune"] = "" if not isinstance(code, str) else code
 
     links: list[dict] = []
 
-    def add(a, b, *, road, highway, speed, circuity="", length_m="", delay=0.0, crossing="", source, note=""):
+    def add(
+        a,
+        b,
+        *,
+        road,
+        highway,
+        speed,
+        circuity="",
+        length_m="",
+        delay=0.0,
+        crossing="",
+        source,
+        note="",
+    ):
         for n in (a, b):
             if n not in nodes:
                 raise KeyError(f"link {a}-{b}: unknown node {n}")
-        links.append(dict(link_id="", from_node=a, to_node=b, road=road, highway=highway,
-                          speed_kph=round(speed, 1), circuity=circuity, length_m=length_m,
-                          delay_min=round(delay, 2) if delay else 0, oneway=0, crossing=crossing,
-                          source=source, note=note))
+        links.append(
+            dict(
+                link_id="",
+                from_node=a,
+                to_node=b,
+                road=road,
+                highway=highway,
+                speed_kph=round(speed, 1),
+                circuity=circuity,
+                length_m=length_m,
+                delay_min=round(delay, 2) if delay else 0,
+                oneway=0,
+                crossing=crossing,
+                source=source,
+                note=note,
+            )
+        )
 
     def add_on_land(a, b, **kw):
         """Add a hand-written link, split by generated waypoints where it would cross water."""
@@ -951,16 +1601,28 @@ def build(data_dir: Path) -> tuple[list[dict], list[dict]]:
         for k, (x, y) in enumerate(via, start=1):
             wid = f"via_{a}_{b}_{k}"
             lon, lat = inv.transform(x, y)
-            nodes[wid] = dict(node_id=wid, name=f"waypoint {k} {nodes[a]['name']}-{nodes[b]['name']}",
-                              kind="junction", lon=round(lon, 5), lat=round(lat, 5), population="",
-                              kommune=_kommune_of(x, y), source="generated by author_strategic.land_route "
-                              "(keeps the road on land)", note="", x=x, y=y, pop=0)
+            nodes[wid] = dict(
+                node_id=wid,
+                name=f"waypoint {k} {nodes[a]['name']}-{nodes[b]['name']}",
+                kind="junction",
+                lon=round(lon, 5),
+                lat=round(lat, 5),
+                population="",
+                kommune=_kommune_of(x, y),
+                source="generated by author_strategic.land_route (keeps the road on land)",
+                note="",
+                x=x,
+                y=y,
+                pop=0,
+            )
             chain.append(wid)
         chain.append(b)
         total_delay = kw.pop("delay", 0.0)
         length = kw.pop("length_m", "")
-        seg = [math.dist((nodes[u]["x"], nodes[u]["y"]), (nodes[v]["x"], nodes[v]["y"]))
-               for u, v in zip(chain[:-1], chain[1:], strict=True)]
+        seg = [
+            math.dist((nodes[u]["x"], nodes[u]["y"]), (nodes[v]["x"], nodes[v]["y"]))
+            for u, v in zip(chain[:-1], chain[1:], strict=True)
+        ]
         for i, (u, v) in enumerate(zip(chain[:-1], chain[1:], strict=True)):
             part_len = round(float(length) * seg[i] / sum(seg)) if length != "" else ""
             add(u, v, delay=total_delay * seg[i] / sum(seg), length_m=part_len, **kw)
@@ -979,35 +1641,82 @@ def build(data_dir: Path) -> tuple[list[dict], list[dict]]:
 
     existing: set[frozenset] = set()
     for road, highway, chain, crossings, note in ROADS:
+        inner = set(chain[1:-1])
         for a, b in zip(chain[:-1], chain[1:], strict=True):
             crossing = crossings.get((a, b), crossings.get((b, a), ""))
-            # a road chain passing through a town centre pays the town-entry delay at that end
-            delay = entry(a) + entry(b)
-            add_on_land(a, b, road=road, highway=highway, speed=SPEED[highway], circuity=CIRCUITY[highway],
-                        delay=delay, crossing=crossing, source=SRC_ROAD, note=note)
+            # a link ending in a town centre pays the town-entry delay at that end; a main road
+            # passing through a town (the town is inside the chain) pays half at each side
+            delay = sum(entry(n) * (0.75 if n in inner else 1.0) for n in (a, b))
+            add_on_land(
+                a,
+                b,
+                road=road,
+                highway=highway,
+                speed=SPEED[highway],
+                circuity=CIRCUITY[highway],
+                delay=delay,
+                crossing=crossing,
+                source=SRC_ROAD,
+                note=note,
+            )
             existing.add(frozenset((a, b)))
     for town, junction, km, minutes, note in SPURS:
         highway = "urban" if nodes[town]["pop"] >= 20_000 else "secondary"
-        add_on_land(town, junction, road="town access", highway=highway, speed=km / (minutes / 60.0),
-                    length_m=round(km * 1000), source=SRC_SPUR, note=note or "town centre to bypass junction")
+        add_on_land(
+            town,
+            junction,
+            road="town access",
+            highway=highway,
+            speed=km / (minutes / 60.0),
+            length_m=round(km * 1000),
+            source=SRC_SPUR,
+            note=note or "town centre to bypass junction",
+        )
         existing.add(frozenset((town, junction)))
     for a, b, name in ISLAND_ROADS:
-        add_on_land(a, b, road="regional", highway="tertiary", speed=SPEED["tertiary"],
-                    circuity=CIRCUITY["tertiary"], delay=entry(a) + entry(b), source=SRC_ROAD, note=f"{name} road")
+        add_on_land(
+            a,
+            b,
+            road="regional",
+            highway="tertiary",
+            speed=SPEED["tertiary"],
+            circuity=CIRCUITY["tertiary"],
+            delay=entry(a) + entry(b),
+            source=SRC_ROAD,
+            note=f"{name} road",
+        )
         existing.add(frozenset((a, b)))
     for a, b, name, crossing_min, headway, km, note in FERRIES:
         cap = WAIT_CAP_SHORT_MIN if crossing_min < 15 else WAIT_CAP_LONG_MIN
         wait = min(headway / 2.0, cap)
         speed = km / (crossing_min / 60.0)
-        add(a, b, road=name, highway="ferry", speed=speed, length_m=round(km * 1000), delay=wait,
-            crossing=f"ferry: {name}", source=SRC_FERRY,
-            note=f"crossing {crossing_min:g} min + waiting {wait:g} min (headway {headway:g} min); {note}")
+        add(
+            a,
+            b,
+            road=name,
+            highway="ferry",
+            speed=speed,
+            length_m=round(km * 1000),
+            delay=wait,
+            crossing=f"ferry: {name}",
+            source=SRC_FERRY,
+            note=f"crossing {crossing_min:g} min + waiting {wait:g} min (headway {headway:g} min); {note}",
+        )
         existing.add(frozenset((a, b)))
     towns = {k: v for k, v in nodes.items() if v["kind"] == "town"}
     for a, b, km in regional_links(towns, land=land, barriers=barriers, existing=existing):
         highway = regional_class(km)
-        add(a, b, road="regional", highway=highway, speed=SPEED[highway], circuity=CIRCUITY[highway],
-            delay=entry(a) + entry(b), source=SRC_REGIONAL, note=f"straight {km:.1f} km")
+        add(
+            a,
+            b,
+            road="regional",
+            highway=highway,
+            speed=SPEED[highway],
+            circuity=CIRCUITY[highway],
+            delay=entry(a) + entry(b),
+            source=SRC_REGIONAL,
+            note=f"straight {km:.1f} km",
+        )
     for i, link in enumerate(links, start=1):
         link["link_id"] = f"L{i:04d}"
     # every link without a crossing must stay on land
@@ -1016,8 +1725,10 @@ def build(data_dir: Path) -> tuple[list[dict], list[dict]]:
         if not link["crossing"]:
             off = outside_land_m(land, (a["x"], a["y"]), (b["x"], b["y"]))
             if off > LAND_TOLERANCE_M:
-                print(f"WARNING {link['link_id']} {link['from_node']}-{link['to_node']} ({link['road']}): "
-                      f"{off:.0f} m outside land")
+                print(
+                    f"WARNING {link['link_id']} {link['from_node']}-{link['to_node']} ({link['road']}): "
+                    f"{off:.0f} m outside land"
+                )
     node_rows = [{k: n[k] for k in NODE_COLUMNS} for n in nodes.values()]
     return node_rows, links
 
@@ -1025,7 +1736,10 @@ def build(data_dir: Path) -> tuple[list[dict], list[dict]]:
 def write(node_rows: list[dict], link_rows: list[dict], out_dir: Path) -> None:
     """Write ``nodes.csv`` and ``links.csv`` (UTF-8, comma-separated, header row)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name, rows, cols in (("nodes.csv", node_rows, NODE_COLUMNS), ("links.csv", link_rows, LINK_COLUMNS)):
+    for name, rows, cols in (
+        ("nodes.csv", node_rows, NODE_COLUMNS),
+        ("links.csv", link_rows, LINK_COLUMNS),
+    ):
         with open(out_dir / name, "w", encoding="utf-8", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
             w.writeheader()
@@ -1038,7 +1752,9 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=datadir.REGIONS_DIR / "midtjylland" / "network")
-    ap.add_argument("--data-dir", type=Path, default=None, help="data directory (default: geoplan's)")
+    ap.add_argument(
+        "--data-dir", type=Path, default=None, help="data directory (default: geoplan's)"
+    )
     args = ap.parse_args(argv)
     data_dir = args.data_dir or datadir.data_dir(must_exist=True)
     nodes, links = build(data_dir)

@@ -35,13 +35,33 @@ from geoplan.errors import InputError
 from geoplan.network.schema import GRAPH_CRS
 
 NODE_COLUMNS = ("node_id", "name", "kind", "lon", "lat", "population", "kommune", "source", "note")
-LINK_COLUMNS = ("link_id", "from_node", "to_node", "road", "highway", "speed_kph", "circuity", "length_m",
-                "delay_min", "oneway", "crossing", "source", "note")
+LINK_COLUMNS = (
+    "link_id",
+    "from_node",
+    "to_node",
+    "road",
+    "highway",
+    "speed_kph",
+    "circuity",
+    "length_m",
+    "delay_min",
+    "oneway",
+    "crossing",
+    "source",
+    "note",
+)
 NODE_KINDS = ("town", "junction", "port", "border")
 HIGHWAYS = ("motorway", "trunk", "primary", "secondary", "tertiary", "urban", "ferry")
 #: Road length / straight-line length per class, used where a link gives neither length nor circuity.
-DEFAULT_CIRCUITY = {"motorway": 1.03, "trunk": 1.05, "primary": 1.08, "secondary": 1.16, "tertiary": 1.24,
-                    "urban": 1.30, "ferry": 1.0}
+DEFAULT_CIRCUITY = {
+    "motorway": 1.03,
+    "trunk": 1.05,
+    "primary": 1.08,
+    "secondary": 1.16,
+    "tertiary": 1.24,
+    "urban": 1.30,
+    "ferry": 1.0,
+}
 #: Longitude / latitude box that holds Denmark (with its islands); coordinates outside are refused.
 DENMARK_LONLAT = (7.5, 54.4, 15.4, 57.9)
 
@@ -54,30 +74,48 @@ def _read_table(path: Path, columns: tuple[str, ...], fix: str) -> list[dict[str
         with open(path, encoding="utf-8", newline="") as fh:
             reader = csv.DictReader(fh)
             header = [c.strip() for c in (reader.fieldnames or [])]
-            rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+            rows = [
+                {(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader
+            ]
     except UnicodeDecodeError as exc:
         raise InputError(path, f"not UTF-8 text ({exc})", "save the table as UTF-8 CSV") from exc
     missing = [c for c in columns if c not in header]
     if missing:
-        raise InputError(path, f"missing column(s) {', '.join(missing)} (found: {', '.join(header)})",
-                         f"the header must be {','.join(columns)}")
+        raise InputError(
+            path,
+            f"missing column(s) {', '.join(missing)} (found: {', '.join(header)})",
+            f"the header must be {','.join(columns)}",
+        )
     if not rows:
         raise InputError(path, "no rows", fix)
     return rows
 
 
-def _number(path: Path, line: int, field: str, value: str, *, default: float | None = None,
-            positive: bool = False, allow_zero: bool = True) -> float:
+def _number(
+    path: Path,
+    line: int,
+    field: str,
+    value: str,
+    *,
+    default: float | None = None,
+    positive: bool = False,
+    allow_zero: bool = True,
+) -> float:
     if value == "" and default is not None:
         return default
     try:
         x = float(value)
     except ValueError:
-        raise InputError(path, f"line {line}: {field}={value!r} is not a number",
-                         f"write {field} as a plain number (decimal point)") from None
+        raise InputError(
+            path,
+            f"line {line}: {field}={value!r} is not a number",
+            f"write {field} as a plain number (decimal point)",
+        ) from None
     if not math.isfinite(x) or (positive and (x < 0 or (x == 0 and not allow_zero))):
         need = "a positive number" if not allow_zero else "a number >= 0"
-        raise InputError(path, f"line {line}: {field}={value!r} is not valid", f"{field} must be {need}")
+        raise InputError(
+            path, f"line {line}: {field}={value!r} is not valid", f"{field} must be {need}"
+        )
     return x
 
 
@@ -112,60 +150,118 @@ def graph_from_strategic_tables(*, nodes_csv: Path, links_csv: Path) -> nx.Multi
     to_utm = pyproj.Transformer.from_crs("EPSG:4326", GRAPH_CRS, always_xy=True)
     G = nx.MultiDiGraph(crs=GRAPH_CRS, name="strategic network", source=str(nodes_csv.parent))
 
-    node_rows = _read_table(nodes_csv, NODE_COLUMNS, "write one row per node: " + ",".join(NODE_COLUMNS))
+    node_rows = _read_table(
+        nodes_csv, NODE_COLUMNS, "write one row per node: " + ",".join(NODE_COLUMNS)
+    )
     lon0, lat0, lon1, lat1 = DENMARK_LONLAT
     for line, row in enumerate(node_rows, start=2):
         nid = row["node_id"]
         if not nid:
-            raise InputError(nodes_csv, f"line {line}: empty node_id", "give every node a short ASCII id")
+            raise InputError(
+                nodes_csv, f"line {line}: empty node_id", "give every node a short ASCII id"
+            )
         if nid in G:
-            raise InputError(nodes_csv, f"line {line}: duplicate node_id {nid!r}", "node ids must be unique")
+            raise InputError(
+                nodes_csv, f"line {line}: duplicate node_id {nid!r}", "node ids must be unique"
+            )
         kind = row["kind"]
         if kind not in NODE_KINDS:
-            raise InputError(nodes_csv, f"line {line} ({nid}): kind={kind!r} is unknown",
-                             f"use one of {', '.join(NODE_KINDS)}")
+            raise InputError(
+                nodes_csv,
+                f"line {line} ({nid}): kind={kind!r} is unknown",
+                f"use one of {', '.join(NODE_KINDS)}",
+            )
         lon = _number(nodes_csv, line, "lon", row["lon"])
         lat = _number(nodes_csv, line, "lat", row["lat"])
         if not (lon0 <= lon <= lon1 and lat0 <= lat <= lat1):
-            raise InputError(nodes_csv, f"line {line} ({nid}): lon={lon}, lat={lat} lies outside Denmark",
-                             "write WGS84 decimal degrees (lon about 8-13, lat about 54.5-57.8)")
+            raise InputError(
+                nodes_csv,
+                f"line {line} ({nid}): lon={lon}, lat={lat} lies outside Denmark",
+                "write WGS84 decimal degrees (lon about 8-13, lat about 54.5-57.8)",
+            )
         pop = _number(nodes_csv, line, "population", row["population"], default=0.0, positive=True)
         x, y = to_utm.transform(lon, lat)
-        G.add_node(nid, x=float(x), y=float(y), lon=lon, lat=lat, name=row["name"] or nid, kind=kind,
-                   population=int(pop), kommune=row["kommune"])
+        G.add_node(
+            nid,
+            x=float(x),
+            y=float(y),
+            lon=lon,
+            lat=lat,
+            name=row["name"] or nid,
+            kind=kind,
+            population=int(pop),
+            kommune=row["kommune"],
+        )
 
-    link_rows = _read_table(links_csv, LINK_COLUMNS, "write one row per link: " + ",".join(LINK_COLUMNS))
+    link_rows = _read_table(
+        links_csv, LINK_COLUMNS, "write one row per link: " + ",".join(LINK_COLUMNS)
+    )
     seen: set[str] = set()
     for line, row in enumerate(link_rows, start=2):
         lid = row["link_id"]
         if not lid:
-            raise InputError(links_csv, f"line {line}: empty link_id", "give every link a stable id")
+            raise InputError(
+                links_csv, f"line {line}: empty link_id", "give every link a stable id"
+            )
         if lid in seen:
-            raise InputError(links_csv, f"line {line}: duplicate link_id {lid!r}", "link ids must be unique")
+            raise InputError(
+                links_csv, f"line {line}: duplicate link_id {lid!r}", "link ids must be unique"
+            )
         seen.add(lid)
         u, v = row["from_node"], row["to_node"]
         for field, n in (("from_node", u), ("to_node", v)):
             if n not in G:
-                raise InputError(links_csv, f"line {line} ({lid}): {field}={n!r} is not in {nodes_csv.name}",
-                                 f"add node {n!r} to {nodes_csv.name} or correct the id")
+                raise InputError(
+                    links_csv,
+                    f"line {line} ({lid}): {field}={n!r} is not in {nodes_csv.name}",
+                    f"add node {n!r} to {nodes_csv.name} or correct the id",
+                )
         if u == v:
-            raise InputError(links_csv, f"line {line} ({lid}): from_node and to_node are both {u!r}",
-                             "a link joins two different nodes")
+            raise InputError(
+                links_csv,
+                f"line {line} ({lid}): from_node and to_node are both {u!r}",
+                "a link joins two different nodes",
+            )
         highway = row["highway"]
         if highway not in HIGHWAYS:
-            raise InputError(links_csv, f"line {line} ({lid}): highway={highway!r} is unknown",
-                             f"use one of {', '.join(HIGHWAYS)}")
-        speed = _number(links_csv, line, "speed_kph", row["speed_kph"], positive=True, allow_zero=False)
-        circuity = _number(links_csv, line, "circuity", row["circuity"], default=DEFAULT_CIRCUITY[highway],
-                           positive=True, allow_zero=False)
+            raise InputError(
+                links_csv,
+                f"line {line} ({lid}): highway={highway!r} is unknown",
+                f"use one of {', '.join(HIGHWAYS)}",
+            )
+        speed = _number(
+            links_csv, line, "speed_kph", row["speed_kph"], positive=True, allow_zero=False
+        )
+        circuity = _number(
+            links_csv,
+            line,
+            "circuity",
+            row["circuity"],
+            default=DEFAULT_CIRCUITY[highway],
+            positive=True,
+            allow_zero=False,
+        )
         straight = math.hypot(G.nodes[u]["x"] - G.nodes[v]["x"], G.nodes[u]["y"] - G.nodes[v]["y"])
-        length = _number(links_csv, line, "length_m", row["length_m"], default=straight * circuity, positive=True)
-        delay_s = 60.0 * _number(links_csv, line, "delay_min", row["delay_min"], default=0.0, positive=True)
+        length = _number(
+            links_csv, line, "length_m", row["length_m"], default=straight * circuity, positive=True
+        )
+        delay_s = 60.0 * _number(
+            links_csv, line, "delay_min", row["delay_min"], default=0.0, positive=True
+        )
         oneway = row["oneway"] in ("1", "true", "True", "yes")
         is_ferry = highway == "ferry" or row["crossing"].lower().startswith("ferry")
-        attrs = dict(length=float(length), speed_kph=float(speed), delay=delay_s,
-                     travel_time=float(length) / (speed / 3.6) + delay_s, highway=highway, ref=row["road"],
-                     name=row["road"], link_id=lid, ferry=is_ferry, crossing=row["crossing"])
+        attrs = dict(
+            length=float(length),
+            speed_kph=float(speed),
+            delay=delay_s,
+            travel_time=float(length) / (speed / 3.6) + delay_s,
+            highway=highway,
+            ref=row["road"],
+            name=row["road"],
+            link_id=lid,
+            ferry=is_ferry,
+            crossing=row["crossing"],
+        )
         G.add_edge(u, v, key=lid, **attrs)
         if not oneway:
             G.add_edge(v, u, key=lid, **attrs)
@@ -181,7 +277,9 @@ def load_region_strategic_network(region_dir: Path) -> nx.MultiDiGraph:
         A region folder, e.g. ``data/regions/midtjylland``.
     """
     folder = Path(region_dir) / "network"
-    return graph_from_strategic_tables(nodes_csv=folder / "nodes.csv", links_csv=folder / "links.csv")
+    return graph_from_strategic_tables(
+        nodes_csv=folder / "nodes.csv", links_csv=folder / "links.csv"
+    )
 
 
 def compare_reference_times(G: nx.MultiDiGraph, reference_csv: Path) -> list[dict]:
