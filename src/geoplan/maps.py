@@ -76,6 +76,7 @@ __all__ = [
     "dual_map",
     "external_references",
     "map_html",
+    "symbol_svg",
     "save_map",
 ]
 
