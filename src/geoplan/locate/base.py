@@ -401,10 +401,8 @@ def _read_highs(h, has_int: bool):
     feasible = info.primal_solution_status == 2  # kSolutionStatusFeasible
     x = np.asarray(h.getSolution().col_value, dtype=np.float64) if feasible else None
     obj = float(info.objective_function_value) if feasible else math.inf
-    if has_int:
-        bound = float(info.mip_dual_bound)
-    else:
-        bound = obj if st == S.kOptimal else -math.inf
+    lp_bound = obj if st == S.kOptimal else -math.inf
+    bound = float(info.mip_dual_bound) if has_int else lp_bound
     if st == S.kOptimal:
         return "optimal", x, obj, bound, raw
     if st in (S.kInfeasible, S.kUnboundedOrInfeasible):

@@ -101,7 +101,6 @@ class PCenter(LocationModel):
         self.solver = solver
         use = self.weights > 0
         C = np.where(self.allowed[None, :], self.cost, np.inf)[use]
-        m = C.shape[1]
         near = C.min(axis=1)
         if not np.isfinite(near).all():
             bad = np.flatnonzero(use)[~np.isfinite(near)]

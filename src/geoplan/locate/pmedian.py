@@ -170,8 +170,22 @@ class PMedian(LocationModel):
         msg: bool = False,
         warm_start: bool = True,
         initial_k: int = 4,
+        lagrangian: bool | None = None,
     ) -> PMedian:
-        """Solve (iteratively lengthening the candidate lists, see the class docstring)."""
+        """Solve (iteratively lengthening the candidate lists, see the class docstring).
+
+        Parameters
+        ----------
+        solver, time_limit, mip_gap, msg
+            See :func:`geoplan.locate.base.solve_milp`; ``time_limit`` covers the whole call.
+        warm_start
+            Run the greedy+swap heuristic first (upper bound, warm start, initial list lengths).
+        initial_k
+            Minimum list length per row.
+        lagrangian
+            Run the Lagrangian bound first (``None``: only when demand × sites > 2 million). It
+            may prove the gap alone, and it rules out sites that cannot beat the heuristic.
+        """
         t0 = time.perf_counter()
         self.solver = solver
         w_all = self.weights

@@ -1,0 +1,265 @@
+"""Joint placement of two facility types (health houses and psychiatry houses) on shared candidate sites."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from geoplan.errors import InputError
+from geoplan.locate.base import (
+    LocationModel,
+    MilpBuilder,
+    check_cost,
+    check_p,
+    check_weights,
+    cover_rows,
+    relative_gap,
+    site_index,
+    solve_milp,
+)
+
+COLOCATION_MODES = ("none", "bonus", "required")
+
+
+class JointPlacement(LocationModel):
+    r"""Place ``p_a`` houses of type A and ``p_b`` of type B on the same candidate sites, maximising coverage.
+
+    Type A (e.g. health houses) and type B (e.g. psychiatry houses) each have
+    their own demand weights, threshold and number of houses; they may use
+    separate cost matrices (same sites, same demand rows). Formulation (rows
+    merged per type by cover set)::
+
+        max   a · Σ_u wA_u zA_u / WA  +  b · Σ_v wB_v zB_v / WB  +  β Σ_j c_j
+        s.t.  zA_u ≤ Σ_{j ∈ NA_u} yA_j      ∀u          zB_v ≤ Σ_{j ∈ NB_v} yB_j      ∀v
+              Σ_j yA_j = p_a,   Σ_j yB_j = p_b
+              c_j ≤ yA_j,  c_j ≤ yB_j                          (colocation="bonus")
+              yB_j ≤ yA_j                                      (colocation="required":
+                                                                every B house sits with an A house)
+              fixed/excluded per type,  y ∈ {0,1},  0 ≤ z, c ≤ 1
+
+    ``WA``/``WB`` are the total weights, so each coverage term is a share and
+    ``β`` (``colocation_bonus``) is worth that share per co-located pair (e.g.
+    0.01 = one percentage point of coverage). ``a``, ``b`` are ``priority``.
+
+    Attributes after :meth:`solve`: ``selected_a``, ``selected_b``,
+    ``colocated`` (site ids with both types, sorted), ``covered_share_a``,
+    ``covered_share_b``, ``objective`` (the weighted sum above, evaluated from
+    the chosen sites), ``bound``, ``gap``, ``status``; ``selected`` is the union.
+    """
+
+    name = "joint"
+
+    @classmethod
+    def from_cost_matrix(
+        cls,
+        cost,
+        *,
+        max_minutes_a: float,
+        max_minutes_b: float,
+        p_a: int,
+        p_b: int,
+        weights_a=None,
+        weights_b=None,
+        cost_b=None,
+        site_ids: Sequence | None = None,
+        demand_ids: Sequence | None = None,
+        fixed_a: Sequence | None = None,
+        fixed_b: Sequence | None = None,
+        excluded_a: Sequence | None = None,
+        excluded_b: Sequence | None = None,
+        colocation: str = "bonus",
+        colocation_bonus: float = 0.0,
+        priority: tuple[float, float] = (1.0, 1.0),
+    ) -> JointPlacement:
+        """Set up a joint placement (see the class docstring)."""
+        self = cls()
+        self._init_common(
+            cost,
+            weights=weights_a,
+            site_ids=site_ids,
+            demand_ids=demand_ids,
+            fixed=fixed_a,
+            excluded=excluded_a,
+        )
+        n, m = self.cost.shape
+        self.cost_b = self.cost if cost_b is None else check_cost(cost_b)
+        if self.cost_b.shape != self.cost.shape:
+            raise InputError(
+                None,
+                f"cost_b has shape {self.cost_b.shape}, cost has {self.cost.shape}",
+                "both types must use the same demand rows and candidate sites",
+            )
+        self.weights_a = self.weights
+        self.weights_b = check_weights(weights_b, n, name="weights_b")
+        self.fixed_b_idx = site_index(fixed_b, self.site_ids, what="fixed_b")
+        self.excluded_b_idx = site_index(excluded_b, self.site_ids, what="excluded_b")
+        self.allowed_b = np.ones(m, dtype=bool)
+        self.allowed_b[self.excluded_b_idx] = False
+        if np.intersect1d(self.fixed_b_idx, self.excluded_b_idx).size:
+            raise InputError(
+                None, "a type-B site is both fixed and excluded", "fix or exclude it, not both"
+            )
+        for name, T in (("max_minutes_a", max_minutes_a), ("max_minutes_b", max_minutes_b)):
+            if T is None or not np.isfinite(T) or T < 0:
+                raise InputError(
+                    None,
+                    f"joint: {name} must be a finite number >= 0, got {T!r}",
+                    "pass the threshold in minutes",
+                )
+        self.max_minutes_a, self.max_minutes_b = float(max_minutes_a), float(max_minutes_b)
+        self.p_a = check_p(
+            p_a, int(self.allowed.sum()), len(self.fixed_idx), model="joint (type A)"
+        )
+        self.p_b = check_p(
+            p_b, int(self.allowed_b.sum()), len(self.fixed_b_idx), model="joint (type B)"
+        )
+        if colocation not in COLOCATION_MODES:
+            raise InputError(
+                None,
+                f"joint: unknown colocation {colocation!r}",
+                f"use one of {', '.join(COLOCATION_MODES)}",
+            )
+        self.colocation = colocation
+        self.colocation_bonus = float(colocation_bonus)
+        self.priority = (float(priority[0]), float(priority[1]))
+        if colocation == "required":
+            bad = np.setdiff1d(self.fixed_b_idx, np.flatnonzero(self.allowed))
+            if bad.size:
+                self._fail(
+                    f"joint: type-B site(s) {[self.site_ids[k] for k in bad]} are fixed but type A is "
+                    "excluded there, so co-location cannot hold"
+                )
+            if self.p_b > self.p_a:
+                self._fail(
+                    f"joint: co-location required but p_b={self.p_b} > p_a={self.p_a}: every type-B house "
+                    "needs its own type-A house"
+                )
+        return self
+
+    def solve(
+        self,
+        *,
+        solver: str = "highs",
+        time_limit: float = 60.0,
+        mip_gap: float = 1e-4,
+        msg: bool = False,
+    ) -> JointPlacement:
+        """Solve; sets ``selected_a``, ``selected_b``, ``colocated``, shares, ``objective`` …"""
+        t0 = time.perf_counter()
+        self.solver = solver
+        m = self.cost.shape[1]
+        WA, WB = float(self.weights_a.sum()), float(self.weights_b.sum())
+        sa = self.priority[0] / WA if WA > 0 else 0.0
+        sb = self.priority[1] / WB if WB > 0 else 0.0
+        b = MilpBuilder()
+        cols = {}
+        for tag, allowed, fixed in (
+            ("a", self.allowed, self.fixed_idx),
+            ("b", self.allowed_b, self.fixed_b_idx),
+        ):
+            lb = np.zeros(m)
+            lb[fixed] = 1.0
+            cols[tag] = b.add_cols(m, lb=lb, ub=allowed.astype(float), integer=True, name=f"y{tag}")
+        for tag, C, T, w, scale, allowed in (
+            ("a", self.cost, self.max_minutes_a, self.weights_a, sa, self.allowed),
+            ("b", self.cost_b, self.max_minutes_b, self.weights_b, sb, self.allowed_b),
+        ):
+            R = cover_rows(C, T, allowed=allowed, weights=w)
+            nu = R.A.shape[0]
+            A = R.A.tocoo()
+            z = b.add_cols(nu, cost=scale * R.weight, lb=0.0, ub=1.0, name=f"z{tag}")
+            b.add_rows(
+                nu,
+                np.concatenate([np.arange(nu), A.row]),
+                np.concatenate([z, cols[tag][A.col]]),
+                np.concatenate([np.ones(nu), -np.ones(A.nnz)]),
+                ub=0.0,
+            )
+        ya, yb = cols["a"], cols["b"]
+        b.add_rows(1, np.zeros(m), ya, 1.0, lb=self.p_a, ub=self.p_a)
+        b.add_rows(1, np.zeros(m), yb, 1.0, lb=self.p_b, ub=self.p_b)
+        if self.colocation == "bonus" and self.colocation_bonus != 0.0:
+            c = b.add_cols(m, cost=self.colocation_bonus, lb=0.0, ub=1.0, name="c")
+            k = np.arange(m)
+            b.add_rows(
+                m,
+                np.concatenate([k, k]),
+                np.concatenate([c, ya]),
+                np.concatenate([np.ones(m), -np.ones(m)]),
+                ub=0.0,
+            )
+            b.add_rows(
+                m,
+                np.concatenate([k, k]),
+                np.concatenate([c, yb]),
+                np.concatenate([np.ones(m), -np.ones(m)]),
+                ub=0.0,
+            )
+        elif self.colocation == "required":
+            k = np.arange(m)
+            b.add_rows(
+                m,
+                np.concatenate([k, k]),
+                np.concatenate([yb, ya]),
+                np.concatenate([np.ones(m), -np.ones(m)]),
+                ub=0.0,
+            )
+        milp = b.build(sense="max")
+        out = solve_milp(
+            milp,
+            solver=solver,
+            time_limit=max(time_limit - (time.perf_counter() - t0), 0.5),
+            mip_gap=mip_gap,
+            msg=msg,
+        )
+        self._check_outcome(out, "the fixed sites, p values and co-location rule cannot all hold")
+        open_a = np.flatnonzero(out.x[ya] > 0.5)
+        open_b = np.flatnonzero(out.x[yb] > 0.5)
+        self.selected_a = self._site_order(open_a)
+        self.selected_b = self._site_order(open_b)
+        both = np.intersect1d(open_a, open_b)
+        self.colocated = self._site_order(both)
+        self.selected = self._site_order(np.union1d(open_a, open_b))
+        cov_a = self._share(self.cost, self.weights_a, open_a, self.max_minutes_a)
+        cov_b = self._share(self.cost_b, self.weights_b, open_b, self.max_minutes_b)
+        self.covered_share_a, self.covered_share_b = cov_a, cov_b
+        bonus = self.colocation_bonus * len(both) if self.colocation == "bonus" else 0.0
+        self.objective = self.priority[0] * cov_a + self.priority[1] * cov_b + bonus
+        self.bound = float(out.bound)
+        self.status = out.status
+        self.gap = (
+            relative_gap(self.objective, self.bound)
+            if out.status == "time_limit"
+            else float(out.gap)
+        )
+        d, col = self._assign_nearest(open_a)
+        self._set_assignment(col)
+        self.solve_seconds = time.perf_counter() - t0
+        return self
+
+    @staticmethod
+    def _share(C, w, open_idx, T) -> float:
+        total = float(w.sum())
+        if total <= 0:
+            return math.nan
+        if len(open_idx) == 0:
+            return 0.0
+        cov = (C[:, open_idx] <= T + 1e-9).any(axis=1)
+        return float(w[cov].sum() / total)
+
+    def summary(self) -> dict:
+        d = super().summary()
+        d.update(
+            sites_a=self.selected_a,
+            sites_b=self.selected_b,
+            colocated=self.colocated,
+            covered_share_a=self.covered_share_a,
+            covered_share_b=self.covered_share_b,
+            p_a=self.p_a,
+            p_b=self.p_b,
+            colocation=self.colocation,
+        )
+        return d
