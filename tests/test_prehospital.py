@@ -345,6 +345,13 @@ def test_section_defaults_and_strictness():
         PrehospitalSection.model_validate({"ambulance": {"speed_factr": 1.2}})
     with pytest.raises(ValueError, match="opening hours"):
         PrehospitalSection.model_validate({"ambulance": {"hours": {"amb_x": "sometimes"}}})
+    with pytest.raises(ValueError, match="ignored"):
+        PrehospitalSection.model_validate(
+            {"physician_car": {"like_ambulance": True, "turnout_min": 2}}
+        )
+    assert PrehospitalSection.model_validate(
+        {"physician_car": {"like_ambulance": True}}
+    ).physician_car.like_ambulance
     with pytest.raises(ValueError, match="negative"):
         PrehospitalSection.model_validate(
             {"call_handling_min": 1.0, "ambulance": {"turnout_min": -2.0}}

@@ -119,6 +119,11 @@ class PhysicianCarParams(_Params):
     hours: dict[str, str] = Field(
         default_factory=dict, description="base_id → opening hours overriding the table"
     )
+    like_ambulance: bool = Field(
+        False,
+        description="drive like the ambulances: use their (calibrated) turnout and speed factor "
+        "(there are no measured physician-car times to calibrate against)",
+    )
     turnout_min: float = Field(1.5, ge=-10, le=30)
     speed_factor: float = Field(1.2, gt=0.3, le=3.0)
 
@@ -128,6 +133,16 @@ class PhysicianCarParams(_Params):
         for spec in v.values():
             _check_hours_spec(spec)
         return v
+
+    @model_validator(mode="after")
+    def _no_ignored_values(self) -> PhysicianCarParams:
+        given = {"turnout_min", "speed_factor"} & self.model_fields_set
+        if self.like_ambulance and given:
+            raise ValueError(
+                f"{' and '.join(sorted(given))} would be ignored with like_ambulance = true: "
+                "remove them or set like_ambulance = false"
+            )
+        return self
 
 
 class HelicopterParams(_Params):

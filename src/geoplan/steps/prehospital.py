@@ -336,11 +336,14 @@ def _evaluate_hour(
     n = len(ctx.cells)
     if sec.physician_car.enabled and len(cars):
         p = sec.physician_car
-        Ec = roads.emergency("physician cars", cars, p.speed_factor)
-        car_open = available_mask(cars["hours"], hour=hour, weekday=wd)
-        out["physician_car"], jc = nearest_available(
-            Ec, available=car_open, delay_min=sec.call_handling_min + p.turnout_min
+        car_delay, car_factor = (
+            (delay, factor)
+            if p.like_ambulance
+            else (sec.call_handling_min + p.turnout_min, p.speed_factor)
         )
+        Ec = roads.emergency("physician cars", cars, car_factor)
+        car_open = available_mask(cars["hours"], hour=hour, weekday=wd)
+        out["physician_car"], jc = nearest_available(Ec, available=car_open, delay_min=car_delay)
         out["physician_car_site"] = _ids(cars, jc)
     else:
         out["physician_car"], out["physician_car_site"] = (
