@@ -943,36 +943,73 @@ def _map(ctx, sec, *, by_hour, cell_gdf, pc_table, postcodes, stations, cars, he
         )
     if pc_table is not None and postcodes is not None:
         region_shape = ctx.region.boundary.geometry.union_all()
-        h0 = next(iter(by_hour))
-        layers = [(h, f"misses_{_hh(h)}", "amb") for h in by_hour] + [
-            (h0, f"first_misses_{_hh(h0)}", "first")
+        hours = list(by_hour)
+        h0 = hours[0]
+        # (hour, column, which postcodes, name da, name en, colour, weight, dash, shown)
+        layers = [
+            (
+                h0,
+                f"misses_{_hh(h0)}",
+                "several",
+                f"Postnumre under 2+ servicemål kl. {h0:02d} (ambulance)",
+                f"Postcodes missing 2+ targets at {h0:02d}:00 (ambulance)",
+                "#d50000",
+                3.0,
+                None,
+                True,
+            ),
+            (
+                h0,
+                f"misses_{_hh(h0)}",
+                "one",
+                f"Postnumre under ét servicemål kl. {h0:02d} (ambulance)",
+                f"Postcodes missing one target at {h0:02d}:00 (ambulance)",
+                "#ff6d00",
+                1.5,
+                "5 4",
+                True,
+            ),
         ]
-        styles = ["#d50000", "#6a1b9a", "#0d47a1"]
-        for i, (h, col, what) in enumerate(layers):
-            lines = _miss_outlines(postcodes, pc_table, col, region_shape)
+        for h in hours[1:]:
+            layers.append(
+                (
+                    h,
+                    f"misses_{_hh(h)}",
+                    "any",
+                    f"Postnumre under et servicemål kl. {h:02d} (ambulance)",
+                    f"Postcodes missing a target at {h:02d}:00 (ambulance)",
+                    "#6a1b9a",
+                    2.0,
+                    "6 4",
+                    False,
+                )
+            )
+        layers.append(
+            (
+                h0,
+                f"first_misses_{_hh(h0)}",
+                "any",
+                f"Postnumre under et A-mål kl. {h0:02d} selv med første enhed (akutlægebil, helikopter)",
+                f"Postcodes missing an A-target at {h0:02d}:00 even with the first unit",
+                "#0d47a1",
+                2.0,
+                "2 4",
+                False,
+            )
+        )
+        for _h, col, which, name_da, name_en, color, weight, dash, show in layers:
+            lines = _miss_outlines(postcodes, pc_table, col, region_shape, which=which)
             if lines is None:
                 continue
-            if what == "amb":
-                name = (
-                    f"Postnumre under et servicemål kl. {h:02d} (ambulance)"
-                    if da
-                    else f"Postcodes missing a target at {h:02d}:00 (ambulance)"
-                )
-            else:
-                name = (
-                    f"Postnumre under et A-mål kl. {h:02d} selv med første enhed (akutlægebil, helikopter)"
-                    if da
-                    else f"Postcodes missing an A-target at {h:02d}:00 even with the first unit"
-                )
             maps.add_lines(
                 m,
                 lines,
-                name=name,
-                color=styles[i % len(styles)],
-                weight=2.0,
-                dash=None if i == 0 else "6 4",
+                name=name_da if da else name_en,
+                color=color,
+                weight=weight,
+                dash=dash,
                 label_field="label",
-                show=i == 0,
+                show=show,
             )
     maps.add_facilities(
         m,
@@ -1004,13 +1041,18 @@ def _map(ctx, sec, *, by_hour, cell_gdf, pc_table, postcodes, stations, cars, he
     ctx.written.append("prehospital.html")
 
 
-def _miss_outlines(postcodes, pc_table: pd.DataFrame, column: str, region_shape):
-    """Outlines (clipped to the region) of the postcodes whose ``column`` lists missed targets."""
+def _miss_outlines(
+    postcodes, pc_table: pd.DataFrame, column: str, region_shape, *, which: str = "any"
+):
+    """Outlines (clipped to the region) of the postcodes whose ``column`` lists missed targets.
+
+    ``which``: ``"any"`` (one or more missed), ``"one"`` (exactly one), ``"several"`` (two or more).
+    """
     import geopandas as gpd
 
-    miss = pc_table[pc_table[column].fillna("").astype(str).str.len() > 0][
-        ["postcode", "name", column]
-    ]
+    n = pc_table[column].fillna("").astype(str).str.split().str.len()
+    sel = {"any": n >= 1, "one": n == 1, "several": n >= 2}[which]
+    miss = pc_table[sel][["postcode", "name", column]]
     if miss.empty:
         return None
     shapes = postcodes[["postcode", "geometry"]].merge(miss, on="postcode")
