@@ -321,7 +321,18 @@ class MCLP(LocationModel):
             self.covered = cov_rows
             self.objective = float(w[cov_rows].sum())
             covered_w = np.where(cov_rows, w, 0.0)
-        self.bound = float(out.bound)
+        # a simple valid bound (coverable weight; for cardinality models also the p best single-site
+        # coverages) keeps the gap finite when the solver stops before its root LP
+        simple_bound = const + float(R.weight.sum())
+        if self.p is not None and not capacitated:
+            colw = np.asarray(R.A.T @ R.weight).ravel()
+            free = self.allowed.copy()
+            free[fixed] = False
+            k = self.p - len(fixed)
+            simple_bound = min(simple_bound, const + float(np.sort(colw[free])[::-1][:k].sum()))
+        self.bound = (
+            min(float(out.bound), simple_bound) if math.isfinite(out.bound) else simple_bound
+        )
         self.gap = (
             relative_gap(self.objective, self.bound)
             if out.status == "time_limit"
