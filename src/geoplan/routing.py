@@ -9,10 +9,14 @@ with an optional time cutoff. No Python loop over networkx.
 Access legs
 -----------
 A point (a cell centre, a facility, a town) is not on the network. It enters
-the network at one of its ``k`` nearest nodes on the same landmass (island) by
+the network at one of its ``k`` nearest *snappable* nodes on the same landmass
+(island) by
 an *access leg*: straight-line distance × ``circuity`` driven at
 ``speed_kph``. The route takes whichever entry node gives the shortest total
-time (access + network + egress). Defaults (1.3 × straight line at 40 km/h)
+time (access + network + egress). A node is snappable unless its ``snap``
+attribute is False (the strategic network sets this on motorway junctions,
+which are reached by their spur roads) or every edge at it is a motorway,
+motorway link or ferry (OSM). Defaults (1.3 × straight line at 40 km/h)
 stand for local roads, including the slower first and last kilometres; they
 are parameters of every scenario (``[routing]``). Points whose landmass has no
 node (a tiny islet) use the nearest node anywhere.
@@ -95,6 +99,7 @@ class CompiledGraph:
     length: sp.csr_matrix
     landmass: np.ndarray
     fingerprint: str
+    snappable: np.ndarray | None = None
     _tree: cKDTree | None = field(default=None, repr=False)
     _land_parts: list | None = field(default=None, repr=False)
 
@@ -131,7 +136,11 @@ class CompiledGraph:
         h.update(rows_a.tobytes())
         h.update(cols_a.tobytes())
         h.update(np.round(w_a, 3).tobytes())
-        return cls(node_ids, xy, time, length, np.full(n, -1, dtype=np.int64), h.hexdigest())
+        snappable = np.array([_snappable(G, nid) for nid in node_ids], dtype=bool)
+        if not snappable.any():
+            snappable[:] = True
+        h.update(snappable.tobytes())
+        return cls(node_ids, xy, time, length, np.full(n, -1, dtype=np.int64), h.hexdigest(), snappable)
 
     # ----------------------------------------------------------------- land
     def with_landmasses(self, land: shapely.Geometry | None) -> CompiledGraph:
@@ -155,9 +164,17 @@ class CompiledGraph:
         return _landmass_of(self._land_parts, xy)
 
     @property
+    def snap_nodes(self) -> np.ndarray:
+        """Indices of the nodes points may attach to."""
+        if self.snappable is None:
+            return np.arange(len(self.xy))
+        return np.flatnonzero(self.snappable)
+
+    @property
     def tree(self) -> cKDTree:
+        """KD-tree over the snappable nodes (indices into :attr:`snap_nodes`)."""
         if self._tree is None:
-            self._tree = cKDTree(self.xy)
+            self._tree = cKDTree(self.xy[self.snap_nodes])
         return self._tree
 
     # ------------------------------------------------------------- snapping
@@ -188,11 +205,11 @@ class CompiledGraph:
         """
         xy = np.asarray(xy, dtype="float64").reshape(-1, 2)
         m = len(xy)
-        n = len(self.xy)
-        k_query = min(n, max(access.k * 4, 16))
+        candidates = self.snap_nodes
+        k_query = min(len(candidates), max(access.k * 4, 16))
         dist, idx = self.tree.query(xy, k=k_query)
         dist = np.asarray(dist).reshape(m, -1)
-        idx = np.asarray(idx).reshape(m, -1)
+        idx = candidates[np.asarray(idx).reshape(m, -1)]
         nearest = dist[:, 0]
         far = nearest > access.max_snap_m
         if far.any():
@@ -227,6 +244,22 @@ class Snap:
     minutes: np.ndarray
     km: np.ndarray
     metres: np.ndarray
+
+
+NO_SNAP_HIGHWAYS = frozenset({"motorway", "motorway_link", "ferry"})
+
+
+def _snappable(G: nx.MultiDiGraph, n) -> bool:
+    flag = G.nodes[n].get("snap")
+    if flag is not None:
+        return bool(flag)
+    kinds = set()
+    for _, _, d in G.edges(n, data=True):
+        hw = d.get("highway")
+        kinds.update(hw if isinstance(hw, list) else [hw])
+        if d.get("ferry") or d.get("route") == "ferry":
+            kinds.add("ferry")
+    return not kinds or not kinds <= NO_SNAP_HIGHWAYS
 
 
 def _landmass_of(parts: list, xy: np.ndarray) -> np.ndarray:

@@ -265,6 +265,13 @@ def graph_from_strategic_tables(*, nodes_csv: Path, links_csv: Path) -> nx.Multi
         G.add_edge(u, v, key=lid, **attrs)
         if not oneway:
             G.add_edge(v, u, key=lid, **attrs)
+    # Points may not enter the network at a motorway junction directly: they reach it
+    # by the spur road from the town or the secondary network (see geoplan.routing).
+    for n, data in G.nodes(data=True):
+        data["snap"] = not (
+            data["kind"] == "junction"
+            and any(d["highway"] == "motorway" for *_, d in G.edges(n, data=True))
+        )
     return G
 
 
