@@ -326,10 +326,10 @@ def test_target_shares_and_misses():
     w = np.array([50.0, 30.0, 20.0, 100.0])
     g = np.array(["x", "x", "x", "y"], dtype=object)
     tab = target_shares(a, b, w, g, targets=targets, total_label="all")
-    assert tab.loc["x", "A10_share"] == pytest.approx(0.8) and tab.loc["x", "A10_met"]
-    assert tab.loc["x", "B15_share"] == pytest.approx(0.8) and tab.loc["x", "misses"] == ""
+    assert tab.loc["x", "share_A10"] == pytest.approx(0.8) and tab.loc["x", "met_A10"]
+    assert tab.loc["x", "share_B15"] == pytest.approx(0.8) and tab.loc["x", "misses"] == ""
     assert tab.loc["y", "misses"] == "A10 B15" and tab.loc["y", "n_missed"] == 2
-    assert tab.loc["all", "A10_share"] == pytest.approx(0.4) and not tab.loc["all", "A10_met"]
+    assert tab.loc["all", "share_A10"] == pytest.approx(0.4) and not tab.loc["all", "met_A10"]
 
 
 # ------------------------------------------------------------------ scenario section
@@ -414,7 +414,7 @@ def test_run_on_the_region(tmp_path):
     assert len(muni) == 20  # 19 municipalities + the region
     for h in ("h12", "h03"):
         assert (muni[f"first_mean_{h}"] <= muni[f"amb_mean_{h}"] + 1e-9).all()
-        assert muni[f"A10_share_{h}"].between(0, 1).all()
+        assert muni[f"share_A10_{h}"].between(0, 1).all()
     summary = json.loads((out / "prehospital_validation_summary.json").read_text(encoding="utf-8"))
     fit = summary["fit"]
     sec = sc.prehospital

@@ -772,8 +772,8 @@ def target_shares(
     Returns
     -------
     pandas.DataFrame
-        Index = group labels (+ total): ``<label>_share`` (e.g. ``A10_share``),
-        ``<label>_met`` (bool) per target, ``misses`` (space-separated labels of
+        Index = group labels (+ total): ``share_<label>`` (e.g. ``share_A10``),
+        ``met_<label>`` (bool) per target, ``misses`` (space-separated labels of
         missed targets, "" when all are met) and ``n_missed``.
     """
     a = np.asarray(minutes_a, dtype="float64")
@@ -793,8 +793,8 @@ def target_shares(
             m = a if tg.priority == "A" else b
             share = float(w[s & (m <= tg.minutes)].sum() / tot) if tot > 0 else float("nan")
             met = bool(share >= tg.share - 1e-12) if tot > 0 else True
-            row[f"{tg.label}_share"] = share
-            row[f"{tg.label}_met"] = met
+            row[f"share_{tg.label}"] = share
+            row[f"met_{tg.label}"] = met
             if not met:
                 missed.append(tg.label)
         row["misses"] = " ".join(missed)

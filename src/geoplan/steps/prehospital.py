@@ -9,13 +9,21 @@ and compares the result with the measured response times per postcode.
 Writes
 ------
 prehospital_coverage_by_municipality.csv, prehospital_coverage_by_postcode.csv
-    Per area and per evaluated hour (column suffix ``_h12``, ``_h03``):
-    population; ambulance response mean/p90 and shares within the thresholds;
-    the share within each service target (``A10_share_h12`` …), whether it is
-    met (``A10_met_h12``) and the missed targets (``misses_h12``, e.g.
-    ``"A10 A15"``); the same for the first arriving resource against the
-    A-targets (``first_...``), and which resource arrives first (population
-    shares). Shares are population-weighted: population stands in for trips.
+    One row per area (municipalities end with a region row; postcodes carry the
+    municipality holding most of their population) and, per evaluated hour
+    (column suffix ``_h12``, ``_h03``):
+
+    - ``amb_mean``, ``amb_p90``, ``share_amb_within_<T>``: ambulance response;
+    - ``share_<target>`` (e.g. ``share_A10``: share within 10 min, A-priority),
+      ``met_<target>`` (1/0), ``misses`` (missed targets, e.g. ``"A10 A15"``),
+      ``n_missed``;
+    - ``first_mean``, ``first_p90``, ``share_first_within_<T>``,
+      ``share_first_<A-target>``, ``first_misses``: the first unit of any kind
+      against the A-targets (B trips get no physician car or helicopter);
+    - ``alb_mean``, ``heli_mean``: physician car and helicopter alone;
+    - ``share_first_by_<resource>``: who arrives first.
+
+    Shares are population-weighted: population stands in for trips.
 prehospital_validation.csv
     Per Midtjylland postcode of the measured file: modelled mean ambulance
     response (population-weighted over the postcode's cells, averaged over
@@ -23,8 +31,9 @@ prehospital_validation.csv
     the same for the textbook (uncalibrated) parameters, and diagnostics.
 prehospital_validation_summary.csv / .json
     MAE, bias, RMSE and correlation over postcodes with ``>= min_trips`` trips
-    for the scenario's (calibrated) parameters, the textbook parameters and a
-    fresh least-squares fit.
+    for the scenario's (calibrated) parameters, the textbook parameters, a
+    fresh least-squares fit, and a fit of the delay alone with the textbook
+    factor; the JSON adds the fit and the largest errors.
 prehospital_cells.gpkg
     Per cell and hour: minutes per resource, first arrival and who arrives.
 prehospital.html
@@ -420,7 +429,7 @@ def _area_table(
             if measure in ("ambulance", "first"):
                 cols[f"{prefix}_p90_{suf}"] = [weighted_quantile(m[s], pop[s], 0.9) for _, s in sel]
                 for t in sec.thresholds:
-                    cols[f"{prefix}_within_{_fmt(t)}_{suf}"] = [
+                    cols[f"share_{prefix}_within_{_fmt(t)}_{suf}"] = [
                         _share(m[s], pop[s], t) for _, s in sel
                     ]
         tab = target_shares(
@@ -442,15 +451,15 @@ def _area_table(
         idx = [k if k else "__total__" for k, _ in sel]
         tab, first_tab = tab.reindex(idx), first_tab.reindex(idx)
         for t in sec.targets:
-            cols[f"{t.label}_share_{suf}"] = tab[f"{t.label}_share"].to_list()
-            cols[f"{t.label}_met_{suf}"] = tab[f"{t.label}_met"].astype(int).to_list()
+            cols[f"share_{t.label}_{suf}"] = tab[f"share_{t.label}"].to_list()
+            cols[f"met_{t.label}_{suf}"] = tab[f"met_{t.label}"].astype(int).to_list()
         cols[f"misses_{suf}"] = tab["misses"].to_list()
         cols[f"n_missed_{suf}"] = tab["n_missed"].astype(int).to_list()
         for t in a_targets:
-            cols[f"first_{t.label}_share_{suf}"] = first_tab[f"{t.label}_share"].to_list()
+            cols[f"share_first_{t.label}_{suf}"] = first_tab[f"share_{t.label}"].to_list()
         cols[f"first_misses_{suf}"] = first_tab["misses"].to_list()
         for res in RESOURCES:
-            cols[f"first_by_{res}_{suf}"] = [
+            cols[f"share_first_by_{res}_{suf}"] = [
                 _share_eq(r["first_by"][s], pop[s], res) for _, s in sel
             ]
         frames.append(pd.DataFrame(cols))
@@ -833,7 +842,7 @@ def prehospital(ctx: RunContext) -> None:
     h0 = sec.hours[0]
     total = muni.iloc[-1]
     for t in sec.targets:
-        share = float(total[f"{t.label}_share_{_hh(h0)}"])
+        share = float(total[f"share_{t.label}_{_hh(h0)}"])
         ctx.headlines.append(
             {
                 "key": "prehospital_target",
