@@ -81,6 +81,11 @@ _TEXT = {
 }
 
 
+def _da(x: float, digits: int) -> str:
+    """A number with a Danish decimal comma."""
+    return f"{x:.{digits}f}".replace(".", ",")
+
+
 def _hh(hour: int) -> str:
     return f"h{hour:02d}"
 
@@ -798,9 +803,10 @@ def prehospital(ctx: RunContext) -> None:
                 "value": float(cal["mae"]),
                 "da": (
                     f"Model mod målt responstid (postnumre med ≥ {sec.validation.min_trips} ture, n={int(cal['n'])}): "
-                    f"MAE {cal['mae']:.1f} min kalibreret, {tb['mae']:.1f} min ukalibreret; "
-                    f"bias {cal['bias']:+.1f} min, korrelation {cal['corr']:.2f}"
-                ).replace(".", ","),
+                    f"MAE {_da(cal['mae'], 1)} min kalibreret, {_da(tb['mae'], 1)} min ukalibreret; "
+                    f"bias {'+' if cal['bias'] >= 0 else '−'}{_da(abs(cal['bias']), 1)} min, "
+                    f"korrelation {_da(cal['corr'], 2)}"
+                ),
                 "en": (
                     f"Model vs measured response (postcodes with ≥ {sec.validation.min_trips} trips, n={int(cal['n'])}): "
                     f"MAE {cal['mae']:.1f} min calibrated, {tb['mae']:.1f} min uncalibrated; "
@@ -851,9 +857,9 @@ def prehospital(ctx: RunContext) -> None:
                 "value": share,
                 "goal": t.share,
                 "da": (
-                    f"{t.priority}-kørsel inden for {t.minutes:g} min kl. {h0:02d} (ambulance): "
-                    f"{100 * share:.1f} % af befolkningen (mål {100 * t.share:.0f} %)"
-                ).replace(".", ","),
+                    f"{t.priority}-kørsel inden for {_da(t.minutes, 0)} min kl. {h0:02d} (ambulance): "
+                    f"{_da(100 * share, 1)} % af befolkningen (mål {_da(100 * t.share, 0)} %)"
+                ),
                 "en": (
                     f"{t.priority}-priority within {t.minutes:g} min at {h0:02d}:00 (ambulance): "
                     f"{100 * share:.1f} % of the population (target {100 * t.share:.0f} %)"
