@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from geoplan.errors import ScenarioError
+from geoplan.houses_config import HousesSection, JointHousesSection
 from geoplan.prehospital import PrehospitalSection
 
 
@@ -88,9 +89,9 @@ class Scenario(_Section):
     routing: RoutingSection = Field(default_factory=RoutingSection)
     acute: AcuteSection | None = None
     prehospital: PrehospitalSection | None = None
-    health_houses: dict | None = None
-    psychiatry_houses: dict | None = None
-    joint_houses: dict | None = None
+    health_houses: HousesSection | None = None
+    psychiatry_houses: HousesSection | None = None
+    joint_houses: JointHousesSection | None = None
     output: OutputSection = Field(default_factory=OutputSection)
     path: Path | None = Field(None, exclude=True)
 

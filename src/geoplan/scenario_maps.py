@@ -157,3 +157,67 @@ def _cut_link_lines(ctx) -> gpd.GeoDataFrame | None:
                          "geometry": shapely.LineString([(G.nodes[u]["x"], G.nodes[u]["y"]),
                                                          (G.nodes[v]["x"], G.nodes[v]["y"])])})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:25832") if rows else None
+
+
+def _house_bands(T: float) -> list[float]:
+    return sorted({round(T / 2, 1), float(T), round(1.5 * T, 1), float(2 * T)})
+
+
+def houses_map(ctx, *, key: str, info: dict, cells_minutes: np.ndarray, nearest: np.ndarray, sites: pd.DataFrame,
+               candidates: pd.DataFrame, coverage: pd.DataFrame, max_minutes: float, path: Path) -> Path:
+    """``<kind>.html``: cells by minutes to the nearest chosen house; existing, new and candidate sites."""
+    lang = ctx.lang
+    what = info["en"] if lang == "en" else info["da"]
+    title = (f"Forslag: {len(sites)} {what.replace('hus', 'huse')} — køretid til nærmeste" if lang == "da"
+             else f"Proposal: {len(sites)} {what}s — drive time to the nearest")
+    n_new = int((sites["status"] == "new").sum())
+    caption = (f"{n_new} nye placeringer valgt af optimeringsmodellen, eksisterende huse bevaret" if lang == "da"
+               else f"{n_new} new sites chosen by the optimisation model, existing houses kept")
+    m = new_map(ctx, title=title, caption=caption)
+    names = dict(zip(sites["site_id"], sites["name"], strict=True))
+    cells = ctx.cells[["cell_id", "pop", "geometry"]].assign(
+        minutes=np.round(cells_minutes, 1), house=[names.get(s, "") for s in nearest], pop_r=np.round(ctx.cells["pop"]))
+    tip = f"{t('field.travel_time', lang)} ({t('unit.min', lang)})"
+    maps.add_cells(m, cells, column="minutes", bands=_house_bands(max_minutes),
+                   name=t("map.travel_time", lang, what=what),
+                   tooltip_fields={"minutes": tip, "house": t("field.nearest", lang), "pop_r": t("field.population", lang)},
+                   lang=lang)
+    T = int(max_minutes) if float(max_minutes).is_integer() else max_minutes
+    fields = {"population": t("field.population", lang), f"share_within_{T}": f"≤ {T} {t('unit.min', lang)} (%)",
+              "mean_minutes": t("report.mean_time", lang) + f" ({t('unit.min', lang)})"}
+    maps.add_municipalities(m, municipality_layer(ctx, coverage, fields=fields), name=t("layer.municipalities", lang),
+                            tooltip_fields=fields, lang=lang, show=False)
+    popup = {"name": t("field.name", lang), "population": t("field.population", lang)}
+    existing = sites[sites["status"] != "new"].assign(population=lambda d: np.round(d["population"]))
+    new = sites[sites["status"] == "new"].assign(population=lambda d: np.round(d["population"]))
+    if not existing.empty:
+        maps.add_facilities(m, existing, kind=info["symbol"],
+                            name=(f"Eksisterende {what.replace('hus', 'huse')}" if lang == "da" else f"Existing {what}s"),
+                            popup_fields=popup, lang=lang)
+    if not new.empty:
+        maps.add_facilities(m, new, kind="chosen_site",
+                            name=(f"Nye {what.replace('hus', 'huse')} (forslag)" if lang == "da" else f"New {what}s (proposed)"),
+                            popup_fields=popup, lang=lang)
+    rest = candidates[~candidates["site_id"].isin(sites["site_id"])]
+    if not rest.empty:
+        maps.add_facilities(m, rest, kind="candidate_site", name=t("kind.candidate_site", lang), lang=lang, show=False)
+    return maps.save_map(m, path)
+
+
+def joint_houses_map(ctx, *, sites: pd.DataFrame, minutes_by: dict, sec, path: Path) -> Path:
+    """``joint_houses.html``: one cell layer per house type; sites by type, co-located ones marked."""
+    lang = ctx.lang
+    title = ("Fælles placering af sundheds- og psykiatrihuse" if lang == "da"
+             else "Joint placement of health and psychiatry houses")
+    m = new_map(ctx, title=title, caption=("Vælg lag for sundhedshuse eller psykiatrihuse" if lang == "da"
+                                            else "Pick the health-house or psychiatry-house layer"))
+    tip = f"{t('field.travel_time', lang)} ({t('unit.min', lang)})"
+    for i, (part, kind) in enumerate((("health", "health_house"), ("psychiatry", "psychiatry_house"))):
+        T = getattr(sec, part).max_minutes
+        maps.add_cells(m, ctx.cells[["cell_id", "geometry"]].assign(minutes=np.round(minutes_by[part], 1)),
+                       column="minutes", bands=_house_bands(T), name=t("map.travel_time", lang, what=t(f"kind.{kind}", lang).lower()),
+                       tooltip_fields={"minutes": tip}, lang=lang, show=i == 0, show_legend=i == 0)
+        rows = sites[sites[f"{part}_house"]]
+        if not rows.empty:
+            maps.add_facilities(m, rows, kind=kind, name=t(f"kind.{kind}", lang), lang=lang)
+    return maps.save_map(m, path)
