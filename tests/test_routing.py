@@ -6,11 +6,11 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
+from tests.conftest import make_graph
 
 from geoplan.errors import NetworkError, PointOutsideNetworkError
 from geoplan.network.schema import validate_graph
 from geoplan.routing import AccessModel, CompiledGraph, TravelTimeMatrix, travel_time_matrix
-from tests.conftest import make_graph
 
 # A square with a fast detour:  A --(1 km @36)-- B --(1 km @36)-- C, and A --(1.5 km @90)-- D --(1.5 km @90)-- C
 COORDS = {"A": (0, 0), "B": (1000, 0), "C": (2000, 0), "D": (1000, 1000)}

@@ -9,7 +9,13 @@ import pandas as pd
 
 from geoplan.errors import InputError
 from geoplan.region import Region
-from geoplan.routing import AccessModel, CompiledGraph, check_points_on_land, points_from_lonlat, travel_time_matrix
+from geoplan.routing import (
+    AccessModel,
+    CompiledGraph,
+    check_points_on_land,
+    points_from_lonlat,
+    travel_time_matrix,
+)
 
 POINT_COLUMNS = ("name", "lon", "lat")
 

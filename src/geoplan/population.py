@@ -26,9 +26,9 @@ Limits
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
-import geopandas as gpd
 import rasterio
 import rasterio.windows
 import shapely

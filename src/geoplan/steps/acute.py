@@ -31,7 +31,14 @@ from geoplan.coverage import access_by_group, round_table
 from geoplan.errors import ScenarioError
 from geoplan.hours import is_open
 from geoplan.outputs import write_csv, write_gpkg
-from geoplan.pipeline import CellMeasure, RunContext, cells_frame, municipality_names, remove_links, select_sites
+from geoplan.pipeline import (
+    CellMeasure,
+    RunContext,
+    cells_frame,
+    municipality_names,
+    remove_links,
+    select_sites,
+)
 from geoplan.routing import CompiledGraph
 
 ACUTE_KINDS = ["acute"]

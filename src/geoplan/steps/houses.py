@@ -25,7 +25,15 @@ from geoplan.coverage import access_by_group, round_table
 from geoplan.errors import ScenarioError
 from geoplan.houses_config import HousesSection, JointHousesSection
 from geoplan.i18n import fmt_number
-from geoplan.locate import LSCP, MCLP, JointPlacement, PCenter, PMedian, how_many_frontier, plot_frontier
+from geoplan.locate import (
+    LSCP,
+    MCLP,
+    JointPlacement,
+    PCenter,
+    PMedian,
+    how_many_frontier,
+    plot_frontier,
+)
 from geoplan.outputs import write_csv, write_gpkg, write_text
 from geoplan.pipeline import CellMeasure, RunContext, municipality_names
 
