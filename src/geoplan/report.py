@@ -58,6 +58,17 @@ def _col_label(col: str, lang: str) -> str:
         if col.startswith(prefix):
             m = col.removeprefix(prefix)
             return (f"{da} {m} min", f"{en} {m} min")[i]
+    pre = {"amb_mean_h12": ("Gns. ambulance, min", "Mean ambulance, min"),
+           "misses_h12": ("Mål ikke nået", "Targets missed"),
+           "first_misses_h12": ("Mål ikke nået, første enhed", "Targets missed, first unit"),
+           "misses_h03": ("Mål ikke nået kl. 03", "Targets missed at 03:00")}
+    if col in pre:
+        return pre[col][i]
+    if col.startswith("share_first_A") or col.startswith(("share_A", "share_B")):
+        first = "første enhed " if "first" in col else ""
+        first_en = "first unit " if "first" in col else ""
+        code = col.split("_")[-2]
+        return (f"Andel {first}{code[0]} ≤ {code[1:]} min", f"Share {first_en}{code[0]} ≤ {code[1:]} min")[i]
     if col.startswith("share_within_"):
         m = col.removeprefix("share_within_")
         return (f"Andel ≤ {m} min", f"Share ≤ {m} min")[i]
@@ -95,6 +106,12 @@ def png_html(path: Path, *, alt: str) -> str:
 REPORT_TABLES = {
     "acute_access_by_municipality.csv": ("Køretid til nærmeste akuthospital, pr. kommune",
                                          "Drive time to the nearest acute hospital, by municipality", None),
+    "prehospital_coverage_by_municipality.csv": (
+        "Præhospital responstid kl. 12, pr. kommune (ambulance; mål: A ≤ 10 min for 75 %, ≤ 15 for 92 %, ≤ 20 for 98 %)",
+        "Prehospital response at 12:00, by municipality (ambulance; targets: A ≤ 10 min for 75 %, ≤ 15 for 92 %, "
+        "≤ 20 for 98 %)",
+        ["municipality", "population", "amb_mean_h12", "share_A10_h12", "share_A15_h12", "share_A20_h12",
+         "share_B15_h12", "share_B20_h12", "misses_h12", "share_first_A10_h12", "first_misses_h12", "misses_h03"]),
 }
 
 
