@@ -366,8 +366,6 @@ class MCLP(LocationModel):
                 self._fail(
                     f"mclp: the fixed sites cost {fixed_cost:g}, more than the budget {self.budget:g}"
                 )
-            if self.p is None and fixed_cost > self.budget:
-                self._fail("mclp: budget too small")
         if self.min_share:
             coverable = np.zeros(len(w), dtype=bool)
             coverable[R.inverse >= 0] = True
