@@ -30,6 +30,11 @@ local road pattern. Travel times are symmetric only when the graph is.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing as mp
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -393,22 +398,11 @@ def node_to_node_seconds(
         float64 seconds and (optionally) metres, shape ``len(sources) × len(targets)``.
     """
     A = cg.time.T.tocsr() if reverse else cg.time
-    L = cg.length.T.tocsr() if reverse else cg.length
+    L = (cg.length.T.tocsr() if reverse else cg.length) if with_length else None
     sources = np.asarray(sources, dtype=np.int64)
     targets = np.asarray(targets, dtype=np.int64)
-    out = np.full((len(sources), len(targets)), np.inf)
-    out_len = np.full((len(sources), len(targets)), np.inf) if with_length else None
-    with task(description, total=len(sources)) as advance:
-        for start in range(0, len(sources), batch_size):
-            batch = sources[start:start + batch_size]
-            if with_length:
-                dist, pred = dijkstra(A, directed=True, indices=batch, limit=limit_s, return_predecessors=True)
-                out_len[start:start + len(batch)] = _tree_lengths(L, pred, dist)[:, targets]
-            else:
-                dist = dijkstra(A, directed=True, indices=batch, limit=limit_s)
-            out[start:start + len(batch)] = dist[:, targets]
-            advance(len(batch))
-    return out, out_len
+    return _run_batches(A, L, sources, targets, limit_s=limit_s, batch_size=batch_size,
+                        with_length=with_length, description=description)
 
 
 def _tree_lengths(L: sp.csr_matrix, pred: np.ndarray, dist: np.ndarray) -> np.ndarray:
@@ -484,6 +478,52 @@ def travel_time_matrix(
     -------
     TravelTimeMatrix
     """
+    plan = _plan_matrix(cg, origins_xy=origins_xy, destinations_xy=destinations_xy, origin_ids=origin_ids,
+                        destination_ids=destination_ids, access=access, max_minutes=max_minutes,
+                        with_km=with_km, origins_file=origins_file, destinations_file=destinations_file)
+    cached = _cache_load(plan)
+    if cached is not None:
+        return cached
+    sec, met = _run_batches(plan.A, plan.L, plan.sources, plan.targets, limit_s=plan.limit_s,
+                            batch_size=batch_size, with_length=with_km, description=description)
+    minutes, km = _to_minutes(sec, met)
+    result = plan.matrix(minutes, km)
+    _cache_save(plan, result)
+    return result
+
+
+@dataclass
+class _MatrixPlan:
+    """What one travel-time matrix needs: the augmented graph and the Dijkstra sources/targets.
+
+    Dijkstra runs from ``sources`` to ``targets`` on ``A`` (and ``L`` for
+    lengths); when ``transposed``, ``A`` is the transposed graph, the sources
+    are the destinations' virtual nodes, and results are transposed back.
+    """
+
+    A: sp.csr_matrix
+    L: sp.csr_matrix | None
+    sources: np.ndarray
+    targets: np.ndarray
+    transposed: bool
+    limit_s: float
+    origins: pd.Index
+    destinations: pd.Index
+    key: str
+
+    def matrix(self, minutes: np.ndarray, km: np.ndarray | None) -> TravelTimeMatrix:
+        """The :class:`TravelTimeMatrix` from (sources × targets) results in float32."""
+        if self.transposed:
+            minutes = minutes.T
+            km = km.T if km is not None else None
+        km = np.ascontiguousarray(km) if km is not None else None
+        return TravelTimeMatrix(self.origins, self.destinations, np.ascontiguousarray(minutes), km)
+
+
+def _plan_matrix(cg: CompiledGraph, *, origins_xy, destinations_xy, origin_ids=None, destination_ids=None,
+                 access: AccessModel | None = None, max_minutes: float | None = None, with_km: bool = False,
+                 origins_file=None, destinations_file=None) -> _MatrixPlan:
+    """Snap both sides, build the augmented graph and choose the direction (see :func:`travel_time_matrix`)."""
     access = access or AccessModel()
     origins_xy = np.asarray(origins_xy, dtype="float64").reshape(-1, 2)
     destinations_xy = np.asarray(destinations_xy, dtype="float64").reshape(-1, 2)
@@ -493,20 +533,80 @@ def travel_time_matrix(
     sd = cg.snap(destinations_xy, access=access, names=list(did), file=destinations_file)
     A, L, o_virtual, d_virtual = _augmented(cg, so, sd, with_km=with_km)
     limit_s = np.inf if max_minutes is None else max_minutes * 60.0
-    if len(oid) <= len(did):
-        sec, met = _virtual_dijkstra(A, L, o_virtual, d_virtual, limit_s=limit_s, batch_size=batch_size,
-                                     with_km=with_km, description=description)
+    transposed = len(oid) > len(did)
+    if transposed:
+        A, L = A.T.tocsr(), (L.T.tocsr() if L is not None else None)
+        sources, targets = d_virtual, o_virtual
     else:
-        sec_t, met_t = _virtual_dijkstra(A.T.tocsr(), L.T.tocsr() if with_km else None, d_virtual, o_virtual,
-                                         limit_s=limit_s, batch_size=batch_size, with_km=with_km,
-                                         description=description)
-        sec, met = sec_t.T, (met_t.T if met_t is not None else None)
+        sources, targets = o_virtual, d_virtual
+    # the cache key: everything the result depends on (graph arrays, entry nodes and access legs, options)
+    h = hashlib.sha256(b"ttm-v1")
+    for arr in (A.indptr, A.indices, A.data, sources, targets, np.array([limit_s, float(transposed)])):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    if L is not None:
+        h.update(np.ascontiguousarray(L.data).tobytes())
+    return _MatrixPlan(A, L, sources, targets, transposed, limit_s, oid, did, h.hexdigest())
+
+
+def _to_minutes(sec: np.ndarray, met: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """float64 seconds / metres → float32 minutes / km (elementwise, so any chunking gives the same)."""
     # round to the millisecond: drops the 1e-6 s placeholders of zero-length access legs
     minutes = (np.round(sec, 3) / 60.0).astype(np.float32)
-    km = (np.round(met, 1) / 1000.0).astype(np.float32) if with_km else None
-    if km is not None:
+    km = None
+    if met is not None:
+        km = (np.round(met, 1) / 1000.0).astype(np.float32)
         km[~np.isfinite(minutes)] = np.inf
-    return TravelTimeMatrix(oid, did, np.ascontiguousarray(minutes), km)
+    return minutes, km
+
+
+# --------------------------------------------------------------------------- matrix cache
+#: Matrices whose Dijkstra work (sources × graph nodes) is at least this are cached on disk.
+CACHE_MIN_WORK = 20_000_000
+
+
+def _cache_enabled() -> bool:
+    return os.environ.get("GEOPLAN_MATRIX_CACHE", "1").lower() not in ("0", "false", "no", "off")
+
+
+def _cache_path(plan: _MatrixPlan) -> Path | None:
+    if not _cache_enabled() or len(plan.sources) * plan.A.shape[0] < CACHE_MIN_WORK:
+        return None
+    from geoplan.datadir import cache_dir
+
+    return cache_dir() / "matrices" / f"{plan.key[:40]}.npz"
+
+
+def _cache_load(plan: _MatrixPlan) -> TravelTimeMatrix | None:
+    path = _cache_path(plan)
+    if path is None or not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if str(z["key"]) != plan.key:
+                return None
+            minutes = z["minutes"]
+            km = z["km"] if z["km"].size else None
+    except (OSError, ValueError, KeyError):
+        return None
+    if minutes.shape != (len(plan.sources), len(plan.targets)):
+        return None
+    return plan.matrix(minutes, km)
+
+
+def _cache_save(plan: _MatrixPlan, m: TravelTimeMatrix) -> None:
+    path = _cache_path(plan)
+    if path is None:
+        return
+    minutes = m.minutes.T if plan.transposed else m.minutes
+    km = m.km if m.km is not None else np.zeros((0, 0), dtype=np.float32)
+    km = km.T if (plan.transposed and m.km is not None) else km
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, key=np.array(plan.key), minutes=minutes, km=km)  # uncompressed: fast
+        tmp.replace(path)
+    except OSError:  # a read-only or full disk only costs the cache
+        pass
 
 
 def _augmented(cg: CompiledGraph, so: Snap, sd: Snap, *, with_km: bool):
@@ -533,19 +633,101 @@ def _augmented(cg: CompiledGraph, so: Snap, sd: Snap, *, with_km: bool):
     return A, L, o_virtual, d_virtual
 
 
-def _virtual_dijkstra(A, L, sources, targets, *, limit_s, batch_size, with_km, description):
+# --------------------------------------------------------------------------- batches, worker processes
+#: Use worker processes when a call's Dijkstra work (sources × graph nodes) is at least this
+#: (about 2-4 s of serial work on this kind of machine); below it, process start-up and
+#: transfer cost more than they save.
+PARALLEL_MIN_WORK = 10_000_000
+
+_SHARED: tuple | None = None  # the graph and options of the running call, inherited by forked workers
+
+
+def routing_workers() -> int:
+    """Worker processes for Dijkstra batches: ``$GEOPLAN_WORKERS``, else ``min(2, CPUs)``.
+
+    ``GEOPLAN_WORKERS=1`` runs everything in the calling process.
+    """
+    env = os.environ.get("GEOPLAN_WORKERS", "").strip()
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            return 1
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _can_fork() -> bool:
+    """Forked workers are safe only from a single-threaded main process (POSIX)."""
+    return ("fork" in mp.get_all_start_methods() and threading.active_count() == 1
+            and mp.parent_process() is None and not mp.current_process().daemon)
+
+
+def _dijkstra_rows(A, L, batch, targets, limit_s, with_length):
+    """Dijkstra from ``batch`` sources; rows of seconds (and metres) at ``targets`` (float64)."""
+    if with_length:
+        dist, pred = dijkstra(A, directed=True, indices=batch, limit=limit_s, return_predecessors=True)
+        return dist[:, targets], _tree_lengths(L, pred, dist)[:, targets]
+    dist = dijkstra(A, directed=True, indices=batch, limit=limit_s)
+    return dist[:, targets], None
+
+
+def _dijkstra_shared(start: int, stop: int):
+    A, L, sources, targets, limit_s, with_length = _SHARED
+    return start, *_dijkstra_rows(A, L, sources[start:stop], targets, limit_s, with_length)
+
+
+def _run_batches(A, L, sources, targets, *, limit_s, batch_size, with_length, description,
+                 workers: int | None = None):
+    """Dijkstra from every source in batches: float64 (sources × targets) seconds [and metres].
+
+    When the work is large (sources × nodes ≥ ``PARALLEL_MIN_WORK``) the
+    batches run in :func:`routing_workers` processes forked for this call: they
+    inherit the graph (copy-on-write, nothing is pickled but the results).
+    Forking needs a single-threaded POSIX main process; otherwise, or if the
+    workers fail, the batches run here. The result does not depend on it.
+    """
+    global _SHARED
+    sources = np.asarray(sources, dtype=np.int64)
+    targets = np.asarray(targets, dtype=np.int64)
     out = np.full((len(sources), len(targets)), np.inf)
-    out_len = np.full((len(sources), len(targets)), np.inf) if with_km else None
-    with task(description, total=len(sources)) as advance:
-        for start in range(0, len(sources), batch_size):
-            batch = sources[start:start + batch_size]
-            if with_km:
-                dist, pred = dijkstra(A, directed=True, indices=batch, limit=limit_s, return_predecessors=True)
-                out_len[start:start + len(batch)] = _tree_lengths(L, pred, dist)[:, targets]
-            else:
-                dist = dijkstra(A, directed=True, indices=batch, limit=limit_s)
-            out[start:start + len(batch)] = dist[:, targets]
-            advance(len(batch))
+    out_len = np.full((len(sources), len(targets)), np.inf) if with_length else None
+    starts = list(range(0, len(sources), batch_size))
+    n_workers = min(routing_workers() if workers is None else max(1, workers), len(starts))
+    done: set[int] = set()
+    pool = futures = None
+    if n_workers > 1 and len(sources) * A.shape[0] >= PARALLEL_MIN_WORK and _can_fork():
+        # fork before the progress display starts its thread
+        _SHARED = (A, L, sources, targets, limit_s, with_length)
+        try:
+            pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=mp.get_context("fork"))
+            futures = [pool.submit(_dijkstra_shared, s, s + batch_size) for s in starts]
+        except (OSError, RuntimeError):
+            pool = None
+    try:
+        with task(description, total=len(sources)) as advance:
+            if pool is not None:
+                try:
+                    for fut in as_completed(futures):
+                        s, sec, met = fut.result()
+                        out[s:s + len(sec)] = sec
+                        if with_length:
+                            out_len[s:s + len(sec)] = met
+                        done.add(s)
+                        advance(len(sec))
+                except (BrokenProcessPool, OSError, RuntimeError):
+                    pass  # finish what is left in this process
+            for s in starts:
+                if s in done:
+                    continue
+                sec, met = _dijkstra_rows(A, L, sources[s:s + batch_size], targets, limit_s, with_length)
+                out[s:s + len(sec)] = sec
+                if with_length:
+                    out_len[s:s + len(sec)] = met
+                advance(len(sec))
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        _SHARED = None
     return out, out_len
 
 
