@@ -103,8 +103,11 @@ class SynthNetwork:
         ln = np.maximum(self.length[order], 1e-6)
         time = sp.csr_matrix((w, (u, v)), shape=(n, n))
         length = sp.csr_matrix((ln, (u, v)), shape=(n, n))
+        # as CompiledGraph.from_graph: points never attach to a node where only motorways meet
+        local = np.zeros(n, dtype=bool)
+        local[self.u[self.road_class > 0]] = True
         h = hashlib.sha256()
-        for a in (self.xy, u, v, np.round(w, 3)):
+        for a in (self.xy, u, v, np.round(w, 3), local):
             h.update(np.ascontiguousarray(a).tobytes())
         return CompiledGraph(
             np.arange(n, dtype=object),
@@ -113,6 +116,7 @@ class SynthNetwork:
             length,
             np.full(n, -1, dtype=np.int64),
             h.hexdigest(),
+            local,
         )
 
 
@@ -181,8 +185,16 @@ class SynthDemand:
     site_cells: np.ndarray  # index of the cell each site stands on
 
 
-def demand(net: SynthNetwork, *, cell_m: float = 1000.0, n_sites: int, n_towns: int = 40,
-           target_cells: int | None = None, seed: int = 1) -> SynthDemand:
+def demand(
+    net: SynthNetwork,
+    *,
+    cell_m: float = 1000.0,
+    n_sites: int,
+    n_towns: int = 40,
+    target_cells: int | None = None,
+    population: float = 1_310_000.0,
+    seed: int = 1,
+) -> SynthDemand:
     """Populated cells (1 km grid over the network's square) and candidate sites."""
     rng = np.random.default_rng(seed)
     lo = net.xy.min(axis=0) + cell_m / 2
@@ -201,7 +213,7 @@ def demand(net: SynthNetwork, *, cell_m: float = 1000.0, n_sites: int, n_towns: 
     if target_cells is not None and target_cells < len(xy):
         keep = np.sort(np.argsort(-pop, kind="stable")[:target_cells])
         xy, pop = xy[keep], pop[keep]
-    pop = np.round(pop)
+    pop = np.round(pop / pop.sum() * population)
     site_cells = np.sort(rng.choice(len(xy), size=n_sites, replace=False, p=pop / pop.sum()))
     # sites stand within their cell, not at its centre
     sites_xy = xy[site_cells] + rng.uniform(-400, 400, size=(n_sites, 2))
