@@ -373,3 +373,16 @@ def test_highs_via_pulp_agrees():
     a = MCLP.from_cost_matrix(c, max_minutes=25, p=2, weights=w).solve(solver="highs")
     b = MCLP.from_cost_matrix(c, max_minutes=25, p=2, weights=w).solve(solver="highs-pulp")
     assert a.objective == b.objective and b.status == "optimal"
+
+
+def test_pmedian_merges_rows_shifted_by_a_constant():
+    """Cells behind one road node (times differ by their access leg only) merge into one row, exactly."""
+    c, w = random_instance(6, M, seed=11)
+    rng = np.random.default_rng(0)
+    copies = np.repeat(np.arange(6), 4)
+    big = c[copies] + rng.uniform(0, 5, size=(len(copies), 1))
+    wb = rng.uniform(1, 10, len(copies))
+    r = PMedian.from_cost_matrix(big, p=2, weights=wb).solve()
+    assert r.merged_rows == 6
+    best = min(float(wb @ big[:, S].min(axis=1)) for S in subsets(2)) / wb.sum()
+    assert r.objective == pytest.approx(best, rel=1e-9)

@@ -199,8 +199,13 @@ class PMedian(LocationModel):
         rows = np.flatnonzero(use)
         C = C_all[rows]
         w = w_all[rows]
-        n, m = C.shape
         W = float(w.sum())
+        const = 0.0
+        self.merged_rows = len(rows)
+        if self.capacities is None:
+            C, w, const = merge_shifted_rows(C, w)
+            self.merged_rows = C.shape[0]
+        n, m = C.shape
         order = np.argsort(C, axis=1, kind="stable")
         Cs = np.take_along_axis(C, order, axis=1)
         nfin = np.isfinite(Cs).sum(axis=1)
@@ -266,10 +271,12 @@ class PMedian(LocationModel):
                 np.put_along_axis(rank_pos, order, np.arange(m)[None, :].repeat(n, axis=0), axis=1)
                 r = rank_pos[:, heur_open].min(axis=1)
                 K = np.minimum(limit, np.maximum(K, r + 1))
-        if relative_gap(ub_val, lb_val) <= mip_gap + 1e-12:
+        if relative_gap(ub_val + const, lb_val + const) <= mip_gap + 1e-12:
             self.iterations = 0
             self.K = K
-            self._finish(C_all, best_open, ub_val, lb_val, W, mip_gap, "optimal", capacitated)
+            self._finish(
+                C_all, best_open, ub_val + const, lb_val + const, W, mip_gap, "optimal", capacitated
+            )
             self.solve_seconds = time.perf_counter() - t0
             return self
         self.iterations = 0
@@ -310,7 +317,7 @@ class PMedian(LocationModel):
                 or true < ub_val - 1e-9 * max(1.0, abs(ub_val))
             ):
                 ub_val, best_open = true, open_idx
-            gap = relative_gap(ub_val, lb_val)
+            gap = relative_gap(ub_val + const, lb_val + const)
             if gap <= mip_gap + 1e-12:
                 break
             # lengthen lists of rows whose nearest open site is beyond their list
@@ -334,7 +341,9 @@ class PMedian(LocationModel):
             if time.perf_counter() - t0 >= time_limit:
                 break
         self.K = K
-        self._finish(C_all, best_open, ub_val, lb_val, W, mip_gap, last_status, capacitated)
+        self._finish(
+            C_all, best_open, ub_val + const, lb_val + const, W, mip_gap, last_status, capacitated
+        )
         self.solve_seconds = time.perf_counter() - t0
         return self
 
@@ -440,6 +449,11 @@ class PMedian(LocationModel):
         open_idx = np.asarray(open_idx, dtype=np.int64)
         self._open_idx = open_idx
         self.selected = self._site_order(open_idx)
+        if not capacitated:  # evaluate on the full matrix (merged rows carry rounded residuals)
+            use = self.weights > 0
+            d_full = C_all[use][:, open_idx].min(axis=1)
+            total = float(self.weights[use] @ d_full)
+            lb = min(lb, total)
         self.total_minutes = total
         self.objective = total / W if W > 0 else 0.0
         self.bound = lb / W if W > 0 else 0.0
@@ -529,3 +543,23 @@ def transport_cost(C: np.ndarray, w: np.ndarray, open_idx, capacities) -> float:
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return math.inf
     return float(h.getInfo().objective_function_value)
+
+
+def merge_shifted_rows(C: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Merge demand rows whose times differ only by a constant (e.g. cells snapped to one road node).
+
+    Row ``i`` is ``a_i + r_i`` with ``a_i`` its smallest time; rows with equal ``r_i``
+    (to 1e-6 min) have the same best sites, so they become one row with the summed
+    weight, and ``Σ w_i a_i`` is returned as a constant. Exact for the uncapacitated
+    p-median. Returns ``(C_merged, w_merged, constant)``.
+    """
+    a = C.min(axis=1)
+    R = np.round(C - a[:, None], 6)
+    R = np.ascontiguousarray(R)
+    key = R.view(np.dtype((np.void, R.dtype.itemsize * R.shape[1]))).ravel()
+    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    inv = inv.ravel()
+    if len(first) == len(w):
+        return C, w, 0.0
+    wm = np.bincount(inv, weights=w, minlength=len(first))
+    return C[first] - a[first][:, None], wm, float(w @ a)
