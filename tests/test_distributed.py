@@ -235,3 +235,43 @@ def test_matrix_cache_round_trip(cg, pts, monkeypatch, tmp_path):
     assert calls == [1]
     assert (other.minutes > first.minutes).any()
     assert len(list((tmp_path / "matrices").glob("*.npz"))) == 2
+
+
+@pytest.mark.parametrize("one_way_share", [0.0, 0.2])
+def test_graph_reduction_is_exact(net, pts, monkeypatch, one_way_share):
+    # dead-end trees and degree-2 chains are removed for large calls: times and km must not change,
+    # also where some roads are one-way (chains that can be driven in one direction only)
+    import dataclasses
+
+    rng = np.random.default_rng(8)
+    drop = rng.random(net.n_edges) < one_way_share / 2  # one direction of about 20 % of the roads
+    n2 = dataclasses.replace(
+        net,
+        u=net.u[~drop],
+        v=net.v[~drop],
+        length=net.length[~drop],
+        speed_kph=net.speed_kph[~drop] * rng.uniform(0.8, 1.2, size=int((~drop).sum())),
+        road_class=net.road_class[~drop],
+    )
+    g = n2.to_compiled()
+    keep = np.zeros(n2.n_nodes, dtype=bool)
+    keep[rng.choice(n2.n_nodes, size=300, replace=False)] = True
+    T, _, index = routing._reduced(g.time, None, keep)
+    assert T.shape[0] < 0.8 * n2.n_nodes  # something was removed …
+    assert (index[keep] >= 0).all()  # … but never a kept node
+    results = {}
+    for reduce in (True, False):
+        monkeypatch.setattr(routing, "REDUCE_MIN_WORK", 1 if reduce else 10**18)
+        a = travel_time_matrix(
+            g, origins_xy=pts.sites_xy, destinations_xy=pts.cells_xy, with_km=True
+        )
+        b = travel_time_matrix(
+            g, origins_xy=pts.cells_xy, destinations_xy=pts.sites_xy, max_minutes=15
+        )
+        results[reduce] = (a, b)
+    (a1, b1), (a0, b0) = results[True], results[False]
+    np.testing.assert_allclose(a1.minutes, a0.minutes, rtol=1e-6, atol=1e-5)
+    np.testing.assert_allclose(a1.km, a0.km, rtol=1e-6, atol=1e-4)
+    np.testing.assert_array_equal(np.isinf(b1.minutes), np.isinf(b0.minutes))
+    fin = np.isfinite(b0.minutes)
+    np.testing.assert_allclose(b1.minutes[fin], b0.minutes[fin], rtol=1e-6, atol=1e-5)
