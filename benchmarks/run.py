@@ -56,7 +56,8 @@ def row(what: str, value: str, note: str = "") -> None:
 
 
 def section(title: str) -> None:
-    print(f"\n== {title}", flush=True)
+    own, _ = rss_mb()
+    print(f"\n== {title}   [peak RSS so far {own:,.0f} MB]", flush=True)
 
 
 @contextlib.contextmanager
@@ -291,6 +292,7 @@ def bench_models(
         pmedian_objective=float(pm.objective),
         pmedian_gap=float(pm.gap),
     )
+    res["peak_rss_geoplan_mb"] = round(rss_mb()[0])  # before spopt builds its PuLP models
     if not use_spopt:
         row("spopt comparison", "skipped", "spopt is not installed (pip install spopt)")
         res.update(mclp_speedup_vs_spopt=None, pmedian_speedup_vs_spopt=None)

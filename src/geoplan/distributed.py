@@ -473,7 +473,7 @@ def _scatter(client, A, L, targets):
     """Ship the graph (and targets) to every worker once; returns futures."""
     A_f = client.scatter(A, broadcast=True, hash=False)
     L_f = client.scatter(L, broadcast=True, hash=False) if L is not None else None
-    t_f = client.scatter(np.asarray(targets, dtype=np.int64), broadcast=True, hash=False)
+    t_f = client.scatter(targets, broadcast=True, hash=False)
     return A_f, L_f, t_f
 
 

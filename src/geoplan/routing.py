@@ -504,7 +504,7 @@ class _MatrixPlan:
     A: sp.csr_matrix
     L: sp.csr_matrix | None
     sources: np.ndarray
-    targets: np.ndarray
+    targets: _Targets
     transposed: bool
     limit_s: float
     origins: pd.Index
@@ -531,20 +531,17 @@ def _plan_matrix(cg: CompiledGraph, *, origins_xy, destinations_xy, origin_ids=N
     did = pd.Index(destination_ids if destination_ids is not None else range(len(destinations_xy)))
     so = cg.snap(origins_xy, access=access, names=list(oid), file=origins_file)
     sd = cg.snap(destinations_xy, access=access, names=list(did), file=destinations_file)
-    A, L, o_virtual, d_virtual = _augmented(cg, so, sd, with_km=with_km)
     limit_s = np.inf if max_minutes is None else max_minutes * 60.0
     transposed = len(oid) > len(did)
-    if transposed:
-        A, L = A.T.tocsr(), (L.T.tocsr() if L is not None else None)
-        sources, targets = d_virtual, o_virtual
-    else:
-        sources, targets = o_virtual, d_virtual
+    A, L, sources, targets = _augmented(cg, so, sd, with_km=with_km, transposed=transposed)
     # the cache key: everything the result depends on (graph arrays, entry nodes and access legs, options)
-    h = hashlib.sha256(b"ttm-v1")
-    for arr in (A.indptr, A.indices, A.data, sources, targets, np.array([limit_s, float(transposed)])):
+    h = hashlib.sha256(b"ttm-v2")
+    for arr in (A.indptr, A.indices, A.data, sources, targets.nodes, targets.sec,
+                np.array([limit_s, float(transposed)])):
         h.update(np.ascontiguousarray(arr).tobytes())
     if L is not None:
         h.update(np.ascontiguousarray(L.data).tobytes())
+        h.update(np.ascontiguousarray(targets.metres).tobytes())
     return _MatrixPlan(A, L, sources, targets, transposed, limit_s, oid, did, h.hexdigest())
 
 
@@ -723,9 +720,46 @@ def _reduced(time: sp.csr_matrix, length: sp.csr_matrix | None, keep: np.ndarray
     return T, L, index
 
 
-def _augmented(cg: CompiledGraph, so: Snap, sd: Snap, *, with_km: bool):
-    """The graph plus one virtual node per origin (edges out) and per destination (edges in).
+@dataclass
+class _Targets:
+    """Targets reached through entry nodes: time = min over ``k`` of (Dijkstra time at node + leg).
 
+    ``nodes`` (m × k, -1 = none), ``sec`` and ``metres`` (m × k) are the entry
+    nodes and the legs from them to each target point. Exactly what a virtual
+    target node with those incoming edges would get from Dijkstra, without
+    putting m nodes and m × k edges into every Dijkstra run.
+    """
+
+    nodes: np.ndarray
+    sec: np.ndarray
+    metres: np.ndarray | None
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def gather(self, dist: np.ndarray, lengths: np.ndarray | None, limit_s: float):
+        """(b × m) seconds [and metres] from (b × nodes) Dijkstra times [and tree lengths]."""
+        ok = self.nodes >= 0
+        idx = np.where(ok, self.nodes, 0)
+        leg = np.where(ok, self.sec, np.inf)
+        t = dist[:, idx] + leg  # b × m × k
+        best = np.argmin(t, axis=2)
+        sec = np.take_along_axis(t, best[:, :, None], axis=2)[:, :, 0]
+        sec[sec > limit_s] = np.inf
+        met = None
+        if lengths is not None:
+            node = np.take_along_axis(np.broadcast_to(idx, t.shape), best[:, :, None], axis=2)[:, :, 0]
+            legm = np.take_along_axis(np.broadcast_to(self.metres, t.shape), best[:, :, None], axis=2)[:, :, 0]
+            met = np.take_along_axis(lengths, node, axis=1) + legm
+            met[~np.isfinite(sec)] = np.inf
+        return sec, met
+
+
+def _augmented(cg: CompiledGraph, so: Snap, sd: Snap, *, with_km: bool, transposed: bool):
+    """The (reduced) graph with one virtual node per point of the source side, and the targets.
+
+    Sources are the origins (edges out of each virtual node to its entry
+    nodes), or with ``transposed`` the destinations on the transposed graph.
     For large calls the graph is first reduced exactly to what paths between
     the entry nodes need (:func:`_reduced`).
     """
@@ -737,30 +771,40 @@ def _augmented(cg: CompiledGraph, so: Snap, sd: Snap, *, with_km: bool):
         base_t, base_l, index = _reduced(cg.time, base_l, keep)
         so = Snap(nodes=np.where(so.nodes >= 0, index[so.nodes], -1), minutes=so.minutes, km=so.km, metres=so.metres)
         sd = Snap(nodes=np.where(sd.nodes >= 0, index[sd.nodes], -1), minutes=sd.minutes, km=sd.km, metres=sd.metres)
-    return _augment(base_t, base_l, so, sd, with_km=with_km)
-
-
-def _augment(time: sp.csr_matrix, length: sp.csr_matrix | None, so: Snap, sd: Snap, *, with_km: bool):
-    n = time.shape[0]
-    m_o, m_d = so.nodes.shape[0], sd.nodes.shape[0]
-    o_virtual = np.arange(n, n + m_o)
-    d_virtual = np.arange(n + m_o, n + m_o + m_d)
-    ok_o, ok_d = so.nodes >= 0, sd.nodes >= 0
-    rows = np.concatenate([np.repeat(o_virtual, so.nodes.shape[1])[ok_o.ravel()], sd.nodes[ok_d]])
-    cols = np.concatenate([so.nodes[ok_o], np.repeat(d_virtual, sd.nodes.shape[1])[ok_d.ravel()]])
+    if transposed:
+        base_t = base_t.T.tocsr()
+        base_l = base_l.T.tocsr() if base_l is not None else None
+        src, tgt = sd, so
+    else:
+        src, tgt = so, sd
+    A, L, sources = _augment(base_t, base_l, src, with_km=with_km)
     # csgraph ignores explicit zeros: a point exactly on a node gets a tiny positive access time
-    w = np.maximum(np.concatenate([so.minutes[ok_o], sd.minutes[ok_d]]) * 60.0, 1e-6)
-    size = n + m_o + m_d
+    targets = _Targets(nodes=tgt.nodes.astype(np.int64), sec=np.maximum(tgt.minutes * 60.0, 1e-6),
+                       metres=np.maximum(tgt.km * 1000.0, 1e-6) if with_km else None)
+    return A, L, sources, targets
+
+
+def _augment(time: sp.csr_matrix, length: sp.csr_matrix | None, sp_: Snap, *, with_km: bool):
+    """The graph plus one virtual node per point, with edges out to its entry nodes."""
+    n = time.shape[0]
+    m = sp_.nodes.shape[0]
+    virtual = np.arange(n, n + m)
+    ok = sp_.nodes >= 0
+    rows = np.repeat(virtual, sp_.nodes.shape[1])[ok.ravel()]
+    cols = sp_.nodes[ok]
+    # csgraph ignores explicit zeros: a point exactly on a node gets a tiny positive access time
+    w = np.maximum(sp_.minutes[ok] * 60.0, 1e-6)
+    size = n + m
     base = time.tocoo()
     A = sp.csr_matrix((np.concatenate([base.data, w]), (np.concatenate([base.row, rows]),
                                                        np.concatenate([base.col, cols]))), shape=(size, size))
     L = None
     if with_km:
         lb = length.tocoo()
-        lw = np.maximum(np.concatenate([so.km[ok_o], sd.km[ok_d]]) * 1000.0, 1e-6)
+        lw = np.maximum(sp_.km[ok] * 1000.0, 1e-6)
         L = sp.csr_matrix((np.concatenate([lb.data, lw]), (np.concatenate([lb.row, rows]),
                                                          np.concatenate([lb.col, cols]))), shape=(size, size))
-    return A, L, o_virtual, d_virtual
+    return A, L, virtual
 
 
 # --------------------------------------------------------------------------- batches, worker processes
@@ -793,12 +837,19 @@ def _can_fork() -> bool:
 
 
 def _dijkstra_rows(A, L, batch, targets, limit_s, with_length):
-    """Dijkstra from ``batch`` sources; rows of seconds (and metres) at ``targets`` (float64)."""
+    """Dijkstra from ``batch`` sources; rows of seconds (and metres) at ``targets`` (float64).
+
+    ``targets`` are node indices or :class:`_Targets` (points behind entry nodes).
+    """
+    lengths = None
     if with_length:
         dist, pred = dijkstra(A, directed=True, indices=batch, limit=limit_s, return_predecessors=True)
-        return dist[:, targets], _tree_lengths(L, pred, dist)[:, targets]
-    dist = dijkstra(A, directed=True, indices=batch, limit=limit_s)
-    return dist[:, targets], None
+        lengths = _tree_lengths(L, pred, dist)
+    else:
+        dist = dijkstra(A, directed=True, indices=batch, limit=limit_s)
+    if isinstance(targets, _Targets):
+        return targets.gather(dist, lengths, limit_s)
+    return dist[:, targets], (lengths[:, targets] if with_length else None)
 
 
 def _dijkstra_shared(start: int, stop: int):
@@ -818,7 +869,8 @@ def _run_batches(A, L, sources, targets, *, limit_s, batch_size, with_length, de
     """
     global _SHARED
     sources = np.asarray(sources, dtype=np.int64)
-    targets = np.asarray(targets, dtype=np.int64)
+    if not isinstance(targets, _Targets):
+        targets = np.asarray(targets, dtype=np.int64)
     out = np.full((len(sources), len(targets)), np.inf)
     out_len = np.full((len(sources), len(targets)), np.inf) if with_length else None
     starts = list(range(0, len(sources), batch_size))
