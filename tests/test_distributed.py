@@ -106,6 +106,23 @@ def test_no_scheduler_means_single_machine(cg, pts, monkeypatch):
     np.testing.assert_array_equal(got.minutes, ref.minutes)
 
 
+def test_local_cluster_of_worker_processes(cg, pts):
+    # the "local" setting: a LocalCluster of spawned worker processes (what GEOPLAN_DASK_SCHEDULER=local gives)
+    from geoplan.distributed import close_local_cluster
+
+    try:
+        c = dask_client("local")
+        assert dask_client("local") is c  # started once, reused
+        assert len(c.scheduler_info()["workers"]) == routing.routing_workers()
+        ref = travel_time_matrix(cg, origins_xy=pts.sites_xy, destinations_xy=pts.cells_xy)
+        got = travel_time_matrix_distributed(
+            cg, origins_xy=pts.sites_xy, destinations_xy=pts.cells_xy, client="local", chunk_size=10
+        )
+        np.testing.assert_array_equal(got.minutes, ref.minutes)
+    finally:
+        close_local_cluster()
+
+
 def test_unreachable_scheduler_is_a_clear_error():
     with pytest.raises(InputError, match="cannot reach the Dask scheduler"):
         dask_client("tcp://127.0.0.1:9")

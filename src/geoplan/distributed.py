@@ -37,6 +37,7 @@ and only per-point and per-site vectors plus the cover pairs for
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -106,7 +107,7 @@ def dask_client(scheduler=None):
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
-                silence_logs="error",
+                silence_logs=logging.ERROR,
             )
             client = Client(cluster)
             _LOCAL.update(cluster=cluster, client=client)
