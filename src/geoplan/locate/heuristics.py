@@ -67,8 +67,13 @@ def pmedian_heuristic(
     allowed=None,
     max_swaps: int = 200,
     time_limit: float = 30.0,
+    start=None,
 ) -> tuple[np.ndarray, float]:
     """Greedy + swap for p-median. Returns (open columns sorted, total weighted cost).
+
+    ``start``: open columns to begin the swaps from instead of the greedy
+    construction (e.g. the sites of a Lagrangian solution); fixed columns are
+    added and the set is completed greedily to ``p``.
 
     ``cost`` may hold ``inf`` (unreachable, or beyond a hard cap); such pairs are
     treated as a very large time, so the result reaches every row when that is
@@ -83,7 +88,10 @@ def pmedian_heuristic(
     fixed = np.asarray(sorted(set(int(k) for k in fixed_idx)), dtype=np.int64)
     is_open = np.zeros(m, dtype=bool)
     is_open[fixed] = True
-    d1 = C[:, fixed].min(axis=1) if len(fixed) else np.full(n, BIG * 10)
+    if start is not None:
+        is_open[np.asarray(start, dtype=np.int64)] = True
+    first = np.flatnonzero(is_open)
+    d1 = C[:, first].min(axis=1) if len(first) else np.full(n, BIG * 10)
     while is_open.sum() < p:
         gains = w @ np.maximum(d1[:, None] - C, 0.0)
         gains[~allowed | is_open] = -1.0
@@ -295,22 +303,32 @@ def pmedian_lagrangian(
     start_open,
     fixed_idx=(),
     allowed=None,
-    iterations: int = 400,
+    iterations: int = 5000,
     time_limit: float = 30.0,
     target_gap: float = 0.0,
+    primal: list | None = None,
 ) -> tuple[float, np.ndarray]:
     """Lagrangian lower bound for p-median and the sites it proves useless.
 
-    Relaxes the assignment constraints with multipliers ``u_i`` (minutes):
-    ``L(u) = Σ_i w_i u_i + Σ_{j ∈ S(u)} ρ_j(u)``, ``ρ_j = Σ_i w_i min(0, d_ij − u_i)``,
-    where ``S(u)`` holds the fixed sites and the ``p − |fixed|`` allowed sites
-    with the most negative ``ρ_j``. Every ``L(u)`` is a valid lower bound;
-    subgradient steps (Polyak step towards ``upper``, halved after 30 steps
-    without progress) raise it, starting from the times to the nearest site
-    of ``start_open``. A site ``j`` outside ``S(u)`` whose forced opening lifts
-    the bound above ``upper`` cannot be in any solution better than ``upper``
-    (``useless[j] = True``). Dense float32 arithmetic (about 80 ms per step on
-    13 000 × 500): the bound is computed in float64 at the end.
+    Relaxes the assignment constraints with multipliers ``λ_i = w_i u_i``
+    (``u_i`` in minutes): ``L(λ) = Σ_i λ_i + Σ_{j ∈ S(λ)} ρ_j(λ)``,
+    ``ρ_j = Σ_i min(0, w_i d_ij − λ_i)``, where ``S(λ)`` holds the fixed sites
+    and the ``p − |fixed|`` allowed sites with the most negative ``ρ_j``. Every
+    ``L(λ)`` is a valid lower bound; subgradient steps (Polyak step towards
+    ``upper``, halved after 30 steps without progress) raise it, starting from
+    the times to the nearest site of ``start_open``. Working in ``λ`` (not
+    ``u``) keeps the subgradient ``1 − Σ_j x_ij`` free of the weights, which
+    range over four orders of magnitude for population cells; in ``u`` the
+    steps were badly scaled and the bound stalled percent-points short. A site
+    ``j`` outside ``S(λ)`` whose forced opening lifts the bound above
+    ``upper`` cannot be in any solution better than ``upper``
+    (``useless[j] = True``). Dense float32 arithmetic; the bound is computed in
+    float64 at the end.
+
+    Every 5 steps the sites ``S(λ)`` are also evaluated as a solution (a
+    Lagrangian heuristic); when ``primal`` is a list, the best such solution
+    better than ``upper``, improved by swaps, is appended to it as
+    ``(total cost, open columns)``.
 
     Returns
     -------
@@ -320,47 +338,58 @@ def pmedian_lagrangian(
     use = weights > 0
     C = np.where(np.isfinite(cost[use]), cost[use], BIG).astype(np.float32)
     w = weights[use]
-    w32 = w.astype(np.float32)
     n, m = C.shape
     allowed = np.ones(m, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
     C[:, ~allowed] = BIG
+    WC = C * w.astype(np.float32)[:, None]
     fixed = np.zeros(m, dtype=bool)
     fixed[np.asarray(list(fixed_idx), dtype=np.int64)] = True
     free = allowed & ~fixed
     cand = np.flatnonzero(free)
     k_free = p - int(fixed.sum())
-    u = C[:, np.asarray(start_open, dtype=np.int64)].min(axis=1)
+    lam = WC[:, np.asarray(start_open, dtype=np.int64)].min(axis=1)
 
-    def evaluate(u):
-        rho = w32 @ np.minimum(C - u[:, None], 0.0)
+    def evaluate(lam):
+        rho = np.minimum(WC - lam[:, None], 0.0).sum(axis=0, dtype=np.float64)
         chosen = fixed.copy()
         if k_free > 0:
             chosen[cand[np.argsort(rho[cand], kind="stable")[:k_free]]] = True
-        return float(w @ u.astype(np.float64) + rho[chosen].astype(np.float64).sum()), rho, chosen
+        return float(lam.astype(np.float64).sum() + rho[chosen].sum()), chosen
 
-    best_L, best_u = -np.inf, u.copy()
+    best_L, best_lam = -np.inf, lam.copy()
     theta, stall = 2.0, 0
-    for _ in range(iterations):
+    best_primal, best_primal_set = upper, None
+    for it in range(iterations):
         if time.perf_counter() - t0 > time_limit:
             break
-        L, rho, chosen = evaluate(u)
+        L, chosen = evaluate(lam)
+        if it % 5 == 0:
+            val = float(w @ C[:, chosen].min(axis=1).astype(np.float64))
+            if val < best_primal * (1 - 1e-9):
+                best_primal, best_primal_set = val, np.flatnonzero(chosen)
+                upper = val
         if best_L < L:
-            best_L, best_u, stall = L, u.copy(), 0
+            best_L, best_lam, stall = L, lam.copy(), 0
         else:
             stall += 1
             if stall >= 30:
                 theta *= 0.5
                 stall = 0
-        if best_L >= upper * (1 - target_gap) or theta < 1e-3:
+        if best_L >= upper * (1 - target_gap) or theta < 1e-5:
             break
-        cnt = (C[:, chosen] < u[:, None]).sum(axis=1)
-        g = w * (1.0 - cnt)
+        cnt = (WC[:, chosen] < lam[:, None]).sum(axis=1)
+        g = 1.0 - cnt
         norm = float(g @ g)
         if norm <= 0:
             break
-        u = np.maximum(u + (theta * (upper - L) / norm * g).astype(np.float32), 0.0)
+        lam = np.maximum(lam + np.float32(theta * (upper - L) / norm) * g.astype(np.float32), 0.0)
+    u = best_lam.astype(np.float64) / w
+    if primal is not None and best_primal_set is not None:
+        left = max(1.0, time_limit - (time.perf_counter() - t0))
+        open_idx, total = pmedian_heuristic(cost, weights, p, fixed_idx=fixed_idx, allowed=allowed,
+                                            time_limit=left, start=best_primal_set)
+        primal.append((total, open_idx))
     # exact float64 re-evaluation of the best multipliers, then fixing
-    u = best_u.astype(np.float64)
     Cd = np.where(np.isfinite(cost[use]), cost[use], BIG)
     Cd[:, ~allowed] = BIG
     rho = w @ np.minimum(Cd - u[:, None], 0.0)

@@ -247,6 +247,7 @@ class PMedian(LocationModel):
             and (lagrangian or n * m > LAGRANGIAN_MIN_PAIRS)
         ):
             left = time_limit - (time.perf_counter() - t0)
+            primal: list = []
             lag, useless = pmedian_lagrangian(
                 C,
                 w,
@@ -256,8 +257,15 @@ class PMedian(LocationModel):
                 fixed_idx=self.fixed_idx,
                 allowed=self.allowed,
                 time_limit=max(0.5, (0.4 if K.sum() <= MILP_MAX_ENTRIES else 0.9) * left),
-                target_gap=mip_gap,
+                # the gap that counts is on the whole objective, constant of merged rows included
+                target_gap=mip_gap * (ub_val + const) / ub_val if ub_val > 0 else mip_gap,
+                primal=primal,
             )
+            for _total, cand_open in primal:  # a better solution found by the Lagrangian heuristic
+                true = self._true_total(C, w, cand_open)
+                if true < ub_val - 1e-9 * max(1.0, abs(ub_val)):
+                    ub_val, best_open = true, cand_open
+                    heur_open = cand_open
             self.lagrangian_bound = lag / W if W > 0 else 0.0
             lb_val = max(lb_val, lag)
             self.sites_ruled_out = int(useless.sum())
