@@ -138,7 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     lo.add_argument("--p", type=int, help="number of sites (mclp, pmedian, pcenter)")
     lo.add_argument("--max-minutes", type=float, help="coverage threshold T (lscp, mclp)")
     lo.add_argument("--fixed", help="comma-separated site ids that must be open")
-    lo.add_argument("--solver", default="highs", choices=["highs", "cbc"])
+    lo.add_argument("--solver", default="highs", choices=["highs", "cbc", "highs-pulp"],
+                    help="highs: HiGHS in-process (default); cbc: PuLP's bundled CBC; highs-pulp: HiGHS through a PuLP model")
     lo.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
     lo.add_argument("--out", required=True, help="RESULT.json")
     lo.set_defaults(func=_cmd_locate)

@@ -32,8 +32,11 @@ them, so bounds and gaps keep one sign convention.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import re
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -353,10 +356,28 @@ def solve_milp(
     )
 
 
+@contextlib.contextmanager
+def _c_stdout_silenced(silence: bool):
+    """Silence the C-level stdout (HiGHS prints a banner when constructed, whatever its options)."""
+    if not silence:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _solve_highspy(m: SparseMILP, c: np.ndarray, *, time_limit, mip_gap, msg, warm_start):
     import highspy
 
-    h = highspy.Highs()
+    with _c_stdout_silenced(not msg):
+        h = highspy.Highs()
     h.setOptionValue("output_flag", bool(msg))
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
