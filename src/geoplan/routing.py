@@ -21,6 +21,19 @@ stand for local roads, including the slower first and last kilometres; they
 are parameters of every scenario (``[routing]``). Points whose landmass has no
 node (a tiny islet) use the nearest node anywhere.
 
+Speed
+-----
+Large calls (see the ``*_MIN_WORK`` constants) are made faster without
+changing any result: the graph is reduced exactly to what paths between the
+entry nodes need (dead-end trees and degree-2 chains go, :func:`_reduced`);
+target points are read off the Dijkstra times of their entry nodes instead
+of being nodes of the graph; batches run in :func:`routing_workers` forked
+processes (``GEOPLAN_WORKERS``; only from a single-threaded POSIX process);
+and the matrix is cached as ``.npz`` in ``cache_dir()/matrices``, keyed by a
+hash of the graph, the entry nodes and access legs and the options
+(``GEOPLAN_MATRIX_CACHE=0`` switches the cache off). For a cluster, see
+:mod:`geoplan.distributed`.
+
 Limits
 ------
 No turn penalties, traffic or time-of-day effects; access legs ignore the
@@ -943,5 +956,6 @@ __all__ = [
     "check_points_on_land",
     "node_to_node_seconds",
     "points_from_lonlat",
+    "routing_workers",
     "travel_time_matrix",
 ]
