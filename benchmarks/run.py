@@ -278,7 +278,8 @@ def bench_models(
     row(
         f"geoplan MCLP p=10, T={T:g} min",
         f"{t_mc:.2f} s",
-        f"{mc.status}, covered {mc.objective:,.0f} of {w.sum():,.0f}, gap {mc.gap:.2%}",
+        f"{mc.status}, covered {mc.objective:,.0f} of {w.sum():,.0f}, gap {mc.gap:.2%}; "
+        f"peak RSS so far {rss_mb()[0]:,.0f} MB",
     )
     pm, t_pm = timed(
         lambda: PMedian.from_cost_matrix(cost, p=10, weights=w).solve(
@@ -288,7 +289,8 @@ def bench_models(
     row(
         "geoplan p-median p=10",
         f"{t_pm:.2f} s",
-        f"{pm.status}, mean {pm.objective:.3f} min, bound {pm.bound:.3f}, gap {pm.gap:.3%}",
+        f"{pm.status}, mean {pm.objective:.3f} min, bound {pm.bound:.3f}, gap {pm.gap:.3%}; "
+        f"peak RSS so far {rss_mb()[0]:,.0f} MB",
     )
     res.update(
         mclp_T=T,
