@@ -281,13 +281,14 @@ def bench_models(
         f"{mc.status}, covered {mc.objective:,.0f} of {w.sum():,.0f}, gap {mc.gap:.2%}; "
         f"peak RSS so far {rss_mb()[0]:,.0f} MB",
     )
+    # the target is a proven gap of at most 0.5 %: ask the solver for exactly that
     pm, t_pm = timed(
         lambda: PMedian.from_cost_matrix(cost, p=10, weights=w).solve(
-            solver="highs", time_limit=time_limit
+            solver="highs", time_limit=time_limit, mip_gap=0.005
         )
     )
     row(
-        "geoplan p-median p=10",
+        "geoplan p-median p=10 (to a 0.5 % gap)",
         f"{t_pm:.2f} s",
         f"{pm.status}, mean {pm.objective:.3f} min, bound {pm.bound:.3f}, gap {pm.gap:.3%}; "
         f"peak RSS so far {rss_mb()[0]:,.0f} MB",
