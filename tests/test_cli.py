@@ -166,3 +166,15 @@ def test_console_script_installed():
     assert exe, "the geoplan console script is not installed"
     r = subprocess.run([exe, "--version"], capture_output=True, text=True, check=True)
     assert r.stdout.startswith("geoplan ")
+
+
+def test_run_on_dask_local_cluster_equals_single_machine(tmp_path):
+    pytest.importorskip("distributed")
+    sc = tmp_path / "dask.toml"
+    sc.write_text('name = "baseline-dask"\n[routing]\ndask_scheduler = "local"\n[acute]\n', encoding="utf-8")
+    plain = tmp_path / "plain.toml"
+    plain.write_text('name = "baseline-plain"\n[acute]\n', encoding="utf-8")
+    assert main(["-q", "run", str(sc), "--out", str(tmp_path / "d")]) == 0
+    assert main(["-q", "run", str(plain), "--out", str(tmp_path / "p")]) == 0
+    name = "acute_access_by_municipality.csv"
+    assert (tmp_path / "d" / name).read_bytes() == (tmp_path / "p" / name).read_bytes()

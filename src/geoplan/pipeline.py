@@ -23,7 +23,7 @@ from geoplan.datadir import PROJECT_ROOT
 from geoplan.errors import ScenarioError
 from geoplan.outputs import staged_directory
 from geoplan.region import Region, load_region
-from geoplan.routing import AccessModel, CompiledGraph, TravelTimeMatrix, travel_time_matrix
+from geoplan.routing import AccessModel, CompiledGraph, TravelTimeMatrix
 from geoplan.scenario import Scenario
 
 
@@ -99,8 +99,13 @@ class RunContext:
         key = (cg.fingerprint, tuple(points[id_column]), tuple(np.round(points["x"], 1)),
                tuple(np.round(points["y"], 1)), max_minutes)
         if key not in self._matrices:
-            self._matrices[key] = travel_time_matrix(
+            from geoplan.distributed import travel_time_matrix_distributed
+
+            # on Dask when [routing] dask_scheduler or $GEOPLAN_DASK_SCHEDULER names a cluster,
+            # else on this machine (same result either way)
+            self._matrices[key] = travel_time_matrix_distributed(
                 cg,
+                client=self.scenario.routing.dask_scheduler,
                 origins_xy=self.cells[["x", "y"]].to_numpy(),
                 destinations_xy=points[["x", "y"]].to_numpy(),
                 origin_ids=self.cells["cell_id"].to_numpy(),

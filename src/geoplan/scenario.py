@@ -37,6 +37,9 @@ class RoutingSection(_Section):
     access_circuity: float = Field(1.3, ge=1.0, le=3.0)
     access_k: int = Field(4, ge=1, le=16)
     max_snap_km: float = Field(15.0, gt=0)
+    dask_scheduler: str | None = Field(
+        None, description="run travel-time matrices on Dask: 'local' or 'tcp://host:8786'; "
+        "default: $GEOPLAN_DASK_SCHEDULER, unset = this machine only")
 
 
 class AcuteSection(_Section):
