@@ -1258,22 +1258,8 @@ def regional_class(km: float) -> str:
 
 
 # --------------------------------------------------------------------------- build
-NODE_COLUMNS = ["node_id", "name", "kind", "lon", "lat", "population", "kommune", "source", "note"]
-LINK_COLUMNS = [
-    "link_id",
-    "from_node",
-    "to_node",
-    "road",
-    "highway",
-    "speed_kph",
-    "circuity",
-    "length_m",
-    "delay_min",
-    "oneway",
-    "crossing",
-    "source",
-    "note",
-]
+# the table columns are those the loader reads
+from geoplan.network.strategic import LINK_COLUMNS, NODE_COLUMNS  # noqa: E402
 
 
 def _project():
