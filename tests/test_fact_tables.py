@@ -9,7 +9,6 @@ the municipality the row names (DAGI boundaries from the data directory).
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 import shapely
 
 from geoplan.datadir import data_dir
+from geoplan.hours import open_hours_table
 
 FOLDER = Path(__file__).resolve().parents[1] / "data" / "regions" / "midtjylland"
 MIDT = {
@@ -73,31 +73,6 @@ ACUTE_FIVE = {"auh_skejby", "godstrup", "randers", "horsens", "viborg"}
 def read(table: str) -> pd.DataFrame:
     return pd.read_csv(FOLDER / f"{table}.csv", dtype=str, keep_default_na=False, encoding="utf-8")
 
-
-_DAY = r"(?:Mo|Tu|We|Th|Fr|Sa|Su)"
-_DAYS = rf"(?:{_DAY}(?:-{_DAY})?|PH)(?:,(?:{_DAY}(?:-{_DAY})?|PH))*"
-_RULE = re.compile(rf"^(?:(?P<days>{_DAYS}) )?(?P<start>\d\d)-(?P<end>\d\d)$")
-
-
-def parse_hours(text: str) -> list[tuple[str | None, int, int]]:
-    """Parse the hours grammar used by the tables.
-
-    ``""`` (no walk-in / not staffed), ``"HH-HH"`` (every day), or rules joined by
-    ``"; "`` such as ``"Mo-Fr 16-23; Sa-Su,PH 08-23"``. ``00-24`` is round the clock.
-    Returns ``[(days or None, start_hour, end_hour), ...]``; raises ``ValueError``.
-    """
-    if text == "":
-        return []
-    out = []
-    for rule in text.split("; "):
-        m = _RULE.match(rule)
-        if not m:
-            raise ValueError(f"cannot parse hours rule {rule!r} in {text!r}")
-        start, end = int(m["start"]), int(m["end"])
-        if not (0 <= start < end <= 24):
-            raise ValueError(f"hours {start:02d}-{end:02d} out of order in {text!r}")
-        out.append((m["days"], start, end))
-    return out
 
 
 def _boundary(name: str) -> Path:
@@ -246,18 +221,17 @@ def test_the_five_acute_hospitals_and_their_functions():
 
 
 def test_opening_hours_parse():
+    """Every hours string reads with the parser geoplan itself uses (geoplan.hours)."""
     hospitals = read("hospitals")
     for _, r in hospitals.iterrows():
-        rules = parse_hours(r["opening_hours"])
+        table = open_hours_table(r["opening_hours"])
         if r["emergency_department"] == "1":
-            assert rules == [(None, 0, 24)], f"{r['site_id']}: an ED is open 00-24"
-    for table, col in (("ambulance_stations", "hours"), ("physician_cars", "hours")):
-        for value in read(table)[col]:
-            parse_hours(value)
+            assert all(all(day) for day in table), f"{r['site_id']}: an ED is open 00-24"
+    for t, col in (("ambulance_stations", "hours"), ("physician_cars", "hours")):
+        for value in read(t)[col]:
+            open_hours_table(value)
     with pytest.raises(ValueError):
-        parse_hours("8-22")
-    with pytest.raises(ValueError):
-        parse_hours("Mo-Fr 22-16")
+        open_hours_table("Mo-Xx 08-22")
 
 
 # ----------------------------------------------------------------------------- prehospital
