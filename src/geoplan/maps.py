@@ -905,7 +905,9 @@ def add_cells(
         "opacity": float(opacity),
         "canvas": bool(canvas),
     }
-    labels = _band_labels(b, unit, lang, from_zero=not (finite.any() and np.nanmin(v[finite]) < 0))
+    # "0–15" only when the scale starts above zero and no value is negative; else "≤ -15"
+    negative = b[0] <= 0 or (finite.any() and np.nanmin(v[finite]) < 0)
+    labels = _band_labels(b, unit, lang, from_zero=not negative)
     items = [(_swatch(c), lab) for c, lab in zip(colors, labels, strict=True)]
     if (~finite).any():
         items.append((_swatch(_UNREACHABLE_COLOR), t("legend.unreachable", lang)))
