@@ -28,6 +28,8 @@ COLUMN_LABELS = {
     "mean_increase_minutes": ("Gns. forøgelse, min", "Mean increase, min"),
     "max_increase_minutes": ("Største forøgelse, min", "Largest increase, min"),
     "covered_share": ("Andel dækket", "Share covered"),
+    "weight": ("Efterspørgsel (vægt)", "Demand (weight)"),
+    "house": ("Hus", "House"),
     "mean_minutes_a": ("Gns. min (A)", "Mean min (A)"),
     "mean_minutes_b": ("Gns. min (B)", "Mean min (B)"),
     "mean_change_minutes": ("Ændring, min", "Change, min"),
@@ -106,6 +108,15 @@ def png_html(path: Path, *, alt: str) -> str:
 REPORT_TABLES = {
     "acute_access_by_municipality.csv": ("Køretid til nærmeste akuthospital, pr. kommune",
                                          "Drive time to the nearest acute hospital, by municipality", None),
+    "health_houses_coverage_by_municipality.csv": (
+        "Køretid til nærmeste sundhedshus (forslaget), pr. kommune",
+        "Drive time to the nearest health house (proposal), by municipality", None),
+    "psychiatry_houses_coverage_by_municipality.csv": (
+        "Køretid til nærmeste psykiatrihus (forslaget), pr. kommune",
+        "Drive time to the nearest psychiatry house (proposal), by municipality", None),
+    "joint_houses_coverage_by_municipality.csv": (
+        "Fælles placering: køretid til nærmeste sundhedshus og psykiatrihus, pr. kommune",
+        "Joint placement: drive time to the nearest health and psychiatry house, by municipality", None),
     "prehospital_coverage_by_municipality.csv": (
         "Præhospital responstid kl. 12, pr. kommune (ambulance; mål: A ≤ 10 min for 75 %, ≤ 15 for 92 %, ≤ 20 for 98 %)",
         "Prehospital response at 12:00, by municipality (ambulance; targets: A ≤ 10 min for 75 %, ≤ 15 for 92 %, "
@@ -180,8 +191,14 @@ def _map_title(name: str, lang: str) -> str:
     return en if lang == "en" else da
 
 
+PLOT_TITLES = {
+    "health_houses_frontier.png": ("Hvor mange sundhedshuse? Dækning og køretid mod antal huse",
+                                   "How many health houses? Coverage and travel time against the number of houses"),
+    "psychiatry_houses_frontier.png": ("Hvor mange psykiatrihuse? Dækning og køretid mod antal huse",
+                                       "How many psychiatry houses? Coverage and travel time against the number of houses"),
+}
+
+
 def _plot_title(name: str, lang: str) -> str:
-    if "frontier" in name:
-        kind = name.split("_frontier")[0].replace("_", " ")
-        return (f"Hvor mange? ({kind})", f"How many? ({kind})")[lang == "en"]
-    return name
+    da, en = PLOT_TITLES.get(name, (name, name))
+    return en if lang == "en" else da
