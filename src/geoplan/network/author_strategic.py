@@ -494,7 +494,6 @@ JUNCTIONS: dict[str, tuple[float, float, str]] = {
     "r16_oerum_djurs": (56.4500, 10.6700, "rute 16 Ørum Djurs"),
     "r11_struer_n": (56.5120, 8.5860, "rute 11 north of Struer"),
     "r11_struer_s": (56.4970, 8.5830, "rute 11 Struer (north exit)"),
-    "r11_thyholm_n": (56.6650, 8.5350, "rute 11 northern Thyholm"),
     "r26_skive_nw": (56.5900, 8.9900, "rute 26 Skive NV"),
     "r11_humlum": (56.5450, 8.5680, "rute 11 Humlum"),
     "r11_oddesund_s": (56.5680, 8.5650, "Oddesund Bridge, south end"),
@@ -507,6 +506,12 @@ JUNCTIONS: dict[str, tuple[float, float, str]] = {
     "r11_thisted_w": (56.9400, 8.6400, "rute 11 west of Thisted"),
     "r21_a": (56.4050, 10.3100, "rute 21 Randers-Tirstrup (alignment approximate)"),
     "r21_b": (56.3550, 10.4800, "rute 21 Pindstrup (alignment approximate)"),
+    "gl_rye": (56.0650, 9.7050, "Gammel Rye (village west of Mossø; position approximate)"),
+    "voervadsbro": (
+        56.0100,
+        9.6970,
+        "Voervadsbro, Gudenå bridge south-west of Mossø (approximate)",
+    ),
     "r26_stoholm": (56.4800, 9.1500, "rute 26 Stoholm bypass"),
     "viborg_n": (56.4750, 9.4100, "Viborg north (rute 13)"),
     "r11_oernhoej": (56.2000, 8.5600, "rute 11 Ørnhøj"),
@@ -568,14 +573,14 @@ PORT_JUNCTIONS = {
 # Route-planner speeds (km/h) by class, as the author estimates a route planner averages
 # them off-peak (not the limits): Danish motorways 130 km/h limit, motortrafikvej 90,
 # rural main roads 80 with villages, regional roads 80 with bends and villages.
-SPEED = {"motorway": 110.0, "trunk": 86.0, "primary": 76.0, "secondary": 68.0, "tertiary": 50.0}
+SPEED = {"motorway": 110.0, "trunk": 86.0, "primary": 76.0, "secondary": 70.0, "tertiary": 58.0}
 # Road length / straight-line length, by class, where a link has no explicit length.
 CIRCUITY = {
     "motorway": 1.05,
     "trunk": 1.06,
     "primary": 1.08,
-    "secondary": 1.20,
-    "tertiary": 1.25,
+    "secondary": 1.15,
+    "tertiary": 1.20,
     "urban": 1.30,
     "ferry": 1.0,
 }
@@ -764,7 +769,7 @@ ROADS: list[tuple[str, str, list[str], dict[tuple[str, str], str], str]] = [
         "rute 26",
         "primary",
         ["e45_tilst", "sabro", "r26_sobyvad", "r26_bjerringbro_s", "r26_viborg_s"],
-        {},
+        {("r26_bjerringbro_s", "r26_viborg_s"): "bridge: rute 26 over the Gudenå at Bjerringbro"},
         "Aarhus-Viborg (motortrafikvej in parts)",
     ),
     (
@@ -892,7 +897,6 @@ ROADS: list[tuple[str, str, list[str], dict[tuple[str, str], str], str]] = [
         [
             "r11_oddesund_n",
             "hvidbjerg",
-            "r11_thyholm_n",
             "r11_ydby",
             "r11_thy",
             "r11_thy2",
@@ -961,10 +965,41 @@ ROADS: list[tuple[str, str, list[str], dict[tuple[str, str], str], str]] = [
     ),
     ("regional", "secondary", ["holstebro", "lemvig"], {}, "Holstebro-Lemvig road"),
     ("regional", "secondary", ["struer", "lemvig"], {}, "Struer-Lemvig road"),
-    ("regional", "secondary", ["ringkoebing", "lem", "skjern"], {}, "Ringkøbing-Skjern road"),
+    (
+        "regional",
+        "primary",
+        ["ringkoebing", "lem", "skjern"],
+        {},
+        "Ringkøbing-Skjern road; class primary: straight 80 km/h main road (author's estimate)",
+    ),
     ("rute 29", "primary", ["r13_aars", "aars", "farsoe", "loegstoer"], {}, "Aars-Farsø-Løgstør"),
     ("regional", "secondary", ["farsoe", "hvalpsund"], {}, "Farsø-Hvalpsund"),
     ("regional", "secondary", ["odder", "hou"], {}, "Odder-Hou"),
+    # Roads added where the regional rule left the graph too slow (scan of all town pairs
+    # 12-60 km apart for low straight-line speeds); alignments approximate.
+    (
+        "regional",
+        "secondary",
+        ["ry", "gl_rye", "voervadsbro", "oestbirk"],
+        {},
+        "Ry-Gammel Rye-Voervadsbro-Østbirk road round the west end of Mossø; "
+        "alignment approximate, route number unknown",
+    ),
+    (
+        "regional",
+        "secondary",
+        ["voervadsbro", "braedstrup"],
+        {},
+        "Voervadsbro-Brædstrup road; alignment approximate, route number unknown",
+    ),
+    (
+        "regional",
+        "secondary",
+        ["brande", "billund"],
+        {},
+        "Brande-Billund road (23 km straight: beyond the regional rule's reach); "
+        "alignment approximate, route number unknown",
+    ),
     (
         "regional",
         "secondary",
@@ -1214,7 +1249,7 @@ BARRIERS: list[tuple[str, list[tuple[float, float]]]] = [
             (56.520, 10.140),
             (56.555, 10.200),
             (56.590, 10.265),
-            (56.612, 10.300),
+            (56.6045, 10.2975),  # between the two Udbyhøj ferry berths
             (56.640, 10.330),
         ],
     ),
@@ -1222,12 +1257,32 @@ BARRIERS: list[tuple[str, list[tuple[float, float]]]] = [
         "Julsø / Brassø (Silkeborg lakes)",
         [(56.140, 9.590), (56.118, 9.660), (56.100, 9.700), (56.092, 9.740)],
     ),
-    ("Mossø", [(56.060, 9.700), (56.050, 9.780), (56.045, 9.860)]),
+    # Mossø: the lake's south shore is the straight north boundary of Voerladegård parish
+    # (56.037-56.041 N, 9.70-9.835 E, DAGI 2014 parishes); its west tip, where the Gudenå
+    # enters, is near 9.705 E. The road Gammel Rye-Voervadsbro passes west of it.
+    ("Mossø", [(56.048, 9.706), (56.050, 9.780), (56.045, 9.860)]),
     (
         "Silkeborg Langsø / Gudenå",
         [(56.175, 9.560), (56.190, 9.610), (56.215, 9.680), (56.235, 9.720)],
     ),
-    ("Hjarbæk Fjord", [(56.470, 9.380), (56.520, 9.350), (56.570, 9.330), (56.620, 9.290)]),
+    # Hjarbæk Fjord traced from the gap between the DAGI 2014 parish polygons (data
+    # directory, boundaries/dagi2014_sogne.topojson): the fjord runs from Virksund
+    # (56.605 N) south to its tip at 56.522 N, 9.30 E, 1.5 km north-west of Løgstrup, with an
+    # eastern arm towards Skals ending at 9.37 E. Løgstrup, Viborg and Skals are on the
+    # same (south-east) side; the roads Løgstrup-Viborg and Løgstrup-Skals stay on land.
+    (
+        "Hjarbæk Fjord",
+        [
+            (56.523, 9.303),
+            (56.540, 9.305),
+            (56.555, 9.285),
+            (56.575, 9.272),
+            (56.590, 9.275),
+            (56.603, 9.291),
+            (56.625, 9.300),
+        ],
+    ),
+    ("Hjarbæk Fjord, eastern arm", [(56.548, 9.300), (56.548, 9.340), (56.553, 9.366)]),
     ("Tange Sø / Gudenå", [(56.330, 9.560), (56.355, 9.600), (56.370, 9.640)]),
 ]
 
@@ -1705,7 +1760,16 @@ def build(data_dir: Path) -> tuple[list[dict], list[dict]]:
         )
     for i, link in enumerate(links, start=1):
         link["link_id"] = f"L{i:04d}"
-    # every link without a crossing must stay on land
+    # every link without a crossing must stay on land and off the hand-drawn water barriers
+    for link in links:
+        a, b = nodes[link["from_node"]], nodes[link["to_node"]]
+        if not link["crossing"]:
+            water = crossed_barrier(barriers, (a["x"], a["y"]), (b["x"], b["y"]))
+            if water:
+                print(
+                    f"WARNING {link['link_id']} {link['from_node']}-{link['to_node']} "
+                    f"({link['road']}) crosses {water}"
+                )
     for link in links:
         a, b = nodes[link["from_node"]], nodes[link["to_node"]]
         if not link["crossing"]:
