@@ -68,6 +68,7 @@ class Region:
     municipalities: gpd.GeoDataFrame
     land: shapely.Geometry
     _network_cache: dict = field(default_factory=dict, repr=False)
+    _facility_cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -120,7 +121,9 @@ class Region:
         geopandas.GeoDataFrame
             The table's columns plus ``x``, ``y`` and point ``geometry``.
         """
-        return read_points_table(self.folder / f"{table}.csv")
+        if table not in self._facility_cache:
+            self._facility_cache[table] = read_points_table(self.folder / f"{table}.csv")
+        return self._facility_cache[table].copy()
 
     # ---------------------------------------------------------------- network
     def network(self, source: str | None = None) -> nx.MultiDiGraph:
