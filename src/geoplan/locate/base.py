@@ -165,6 +165,17 @@ def check_p(
     return p
 
 
+def check_minutes(value: Any, *, model: str, name: str = "max_minutes") -> float:
+    """A coverage threshold in minutes: finite and >= 0, else an InputError naming the model and key."""
+    if value is None or not np.isfinite(value) or value < 0:
+        raise InputError(
+            None,
+            f"{model}: {name} must be a finite number >= 0, got {value!r}",
+            "pass the coverage threshold in minutes, e.g. max_minutes=30",
+        )
+    return float(value)
+
+
 def check_site_vector(values: Any, n_sites: int, *, name: str) -> np.ndarray:
     v = np.asarray(values, dtype=np.float64).ravel()
     if v.shape[0] != n_sites:

@@ -13,6 +13,7 @@ from geoplan.locate.base import (
     LocationModel,
     MilpBuilder,
     check_cost,
+    check_minutes,
     check_p,
     check_weights,
     cover_rows,
@@ -102,14 +103,8 @@ class JointPlacement(LocationModel):
             raise InputError(
                 None, "a type-B site is both fixed and excluded", "fix or exclude it, not both"
             )
-        for name, T in (("max_minutes_a", max_minutes_a), ("max_minutes_b", max_minutes_b)):
-            if T is None or not np.isfinite(T) or T < 0:
-                raise InputError(
-                    None,
-                    f"joint: {name} must be a finite number >= 0, got {T!r}",
-                    "pass the threshold in minutes",
-                )
-        self.max_minutes_a, self.max_minutes_b = float(max_minutes_a), float(max_minutes_b)
+        self.max_minutes_a = check_minutes(max_minutes_a, model="joint", name="max_minutes_a")
+        self.max_minutes_b = check_minutes(max_minutes_b, model="joint", name="max_minutes_b")
         self.p_a = check_p(
             p_a, int(self.allowed.sum()), len(self.fixed_idx), model="joint (type A)"
         )

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from geoplan.errors import InputError
 from geoplan.locate.base import (
     LocationModel,
     MilpBuilder,
+    check_minutes,
     check_site_vector,
     cover_rows,
     fmt_ids,
@@ -62,13 +62,7 @@ class LSCP(LocationModel):
             fixed=fixed,
             excluded=excluded,
         )
-        if max_minutes is None or not np.isfinite(max_minutes) or max_minutes < 0:
-            raise InputError(
-                None,
-                f"lscp: max_minutes must be a finite number >= 0, got {max_minutes!r}",
-                "pass the coverage threshold in minutes, e.g. max_minutes=30",
-            )
-        self.max_minutes = float(max_minutes)
+        self.max_minutes = check_minutes(max_minutes, model="lscp")
         self.site_costs = (
             None
             if site_costs is None

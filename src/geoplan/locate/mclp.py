@@ -13,6 +13,7 @@ from geoplan.errors import InfeasibleError, InputError
 from geoplan.locate.base import (
     LocationModel,
     MilpBuilder,
+    check_minutes,
     check_p,
     check_site_vector,
     cover_rows,
@@ -113,13 +114,7 @@ class MCLP(LocationModel):
             fixed=fixed,
             excluded=excluded,
         )
-        if max_minutes is None or not np.isfinite(max_minutes) or max_minutes < 0:
-            raise InputError(
-                None,
-                f"mclp: max_minutes must be a finite number >= 0, got {max_minutes!r}",
-                "pass the coverage threshold in minutes, e.g. max_minutes=30",
-            )
-        self.max_minutes = float(max_minutes)
+        self.max_minutes = check_minutes(max_minutes, model="mclp")
         m = self.cost.shape[1]
         if budget is None and p is None:
             raise InputError(
