@@ -363,10 +363,10 @@ def bench_models(
 
 def bench_baseline(res: dict) -> None:
     from geoplan import progress
+    from geoplan.config.scenario import load_scenario
     from geoplan.datadir import data_dir
     from geoplan.errors import GeoplanError
-    from geoplan.pipeline import run_scenario
-    from geoplan.scenario import load_scenario
+    from geoplan.run.pipeline import run_scenario
 
     section("Baseline scenario end to end (scenarios/baseline.toml, real region)")
     if not data_dir().is_dir():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from benchmarks.synth import demand, road_grid
@@ -208,12 +210,10 @@ def test_worker_processes_equal_one_process():
     import subprocess
     import sys
 
-    from geoplan.datadir import PROJECT_ROOT
-
     env = {**__import__("os").environ, "GEOPLAN_WORKERS": "1", "GEOPLAN_MATRIX_CACHE": "0"}
     r = subprocess.run(
         [sys.executable, "-c", WORKERS_SCRIPT],
-        cwd=PROJECT_ROOT,
+        cwd=Path(__file__).parents[1],
         env=env,
         capture_output=True,
         text=True,

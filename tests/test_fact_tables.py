@@ -1,6 +1,6 @@
 """Schema and plausibility checks for the hand-written fact tables of Region Midtjylland.
 
-The tables live in ``data/regions/midtjylland/*.csv``; FACTS.md there says what each
+The tables live in ``src/geoplan/regions/midtjylland/*.csv``; FACTS.md there says what each
 holds and where it is uncertain. These tests check what can be checked mechanically:
 required columns, unique ids, a source on every row, 0/1 booleans, parseable opening
 hours, coordinates with 5-6 decimals that lie in Denmark, in the right region and in
@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoplan.datadir import data_dir
-from geoplan.hours import open_hours_table
+from geoplan.datadir import REGIONS_DIR, data_dir
+from geoplan.measures.hours import open_hours_table
 
-FOLDER = Path(__file__).resolve().parents[1] / "data" / "regions" / "midtjylland"
+FOLDER = REGIONS_DIR / "midtjylland"
 MIDT = {
     "0615", "0657", "0661", "0665", "0671", "0706", "0707", "0710", "0727", "0730",
     "0740", "0741", "0746", "0751", "0756", "0760", "0766", "0779", "0791",
@@ -221,7 +221,7 @@ def test_the_five_acute_hospitals_and_their_functions():
 
 
 def test_opening_hours_parse():
-    """Every hours string reads with the parser geoplan itself uses (geoplan.hours)."""
+    """Every hours string reads with the parser geoplan itself uses (geoplan.measures.hours)."""
     hospitals = read("hospitals")
     for _, r in hospitals.iterrows():
         table = open_hours_table(r["opening_hours"])

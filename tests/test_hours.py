@@ -1,6 +1,6 @@
 import pytest
 
-from geoplan.hours import is_open, open_hours_table
+from geoplan.measures.hours import is_open, open_hours_table
 
 
 def test_always_and_daily():

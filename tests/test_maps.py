@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from geoplan import maps
 from geoplan.errors import InputError
 from geoplan.i18n import LABELS, fmt_number, t
+from geoplan.output import maps
 
 X0, Y0 = 500_000, 6_180_000  # EPSG:25832, near Aarhus
 BANDS = [15, 30, 45, 60]
@@ -506,5 +506,5 @@ def test_i18n():
 
 
 def test_assets_ship_with_the_package():
-    root = Path(maps.__file__).parent / "assets"
+    root = Path(maps.__file__).parents[1] / "assets"
     assert (root / "geoplan-map.js").is_file() and (root / "geoplan-map.css").is_file()

@@ -14,7 +14,7 @@ import folium
 import pytest
 
 from browser import chromium, chromium_available, open_page
-from geoplan import maps
+from geoplan.output import maps
 from test_maps import BANDS, make_map, synthetic_inputs
 
 _why = chromium_available()

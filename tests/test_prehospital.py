@@ -9,10 +9,9 @@ import pytest
 import shapely
 from tests.conftest import make_graph
 
+from geoplan.config import PrehospitalSection, Target
 from geoplan.errors import InputError, ScenarioError
 from geoplan.prehospital import (
-    PrehospitalSection,
-    Target,
     assign_points_to_areas,
     available_mask,
     break_even_km,
@@ -359,20 +358,20 @@ def test_section_defaults_and_strictness():
 
 
 def test_shipped_scenarios_load():
-    from geoplan.datadir import PROJECT_ROOT
-    from geoplan.scenario import load_scenario
+    from geoplan.config import load_scenario
+    from geoplan.datadir import SCENARIOS_DIR
 
-    paths = sorted((PROJECT_ROOT / "scenarios").glob("prehospital*.toml"))
+    paths = sorted(SCENARIOS_DIR.glob("prehospital*.toml"))
     assert paths, "scenarios/prehospital.toml is missing"
     for path in paths:
         sc = load_scenario(path)
         assert isinstance(sc.prehospital, PrehospitalSection), path.name
-    main = load_scenario(PROJECT_ROOT / "scenarios" / "prehospital.toml")
+    main = load_scenario(SCENARIOS_DIR / "prehospital.toml")
     assert main.acute is not None and main.prehospital.validation.enabled
 
 
 def test_scenario_error_names_the_key(tmp_path):
-    from geoplan.scenario import load_scenario
+    from geoplan.config import load_scenario
 
     p = tmp_path / "s.toml"
     p.write_text('name = "x"\n[prehospital.helicopter]\ncruise_kph = 20\n', encoding="utf-8")
@@ -389,13 +388,13 @@ def test_run_on_the_region(tmp_path):
     """The shipped scenario on the real region: outputs, calibration kept, validation target met."""
     import json
 
-    from geoplan.datadir import PROJECT_ROOT
-    from geoplan.pipeline import run_scenario
-    from geoplan.scenario import load_scenario
+    from geoplan.config import load_scenario
+    from geoplan.datadir import REGIONS_DIR, SCENARIOS_DIR
+    from geoplan.run.pipeline import run_scenario
 
-    if not (PROJECT_ROOT / "data" / "regions" / "midtjylland" / "network").is_dir():
+    if not (REGIONS_DIR / "midtjylland" / "network").is_dir():
         pytest.skip("the strategic road network is not there yet")
-    sc = load_scenario(PROJECT_ROOT / "scenarios" / "prehospital.toml")
+    sc = load_scenario(SCENARIOS_DIR / "prehospital.toml")
     sc = sc.model_copy(
         update={"acute": None, "output": sc.output.model_copy(update={"report": False})}
     )

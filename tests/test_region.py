@@ -53,7 +53,7 @@ def test_cells_lie_in_their_municipality(region):
 
 
 def test_cells_are_deterministic(region):
-    from geoplan.population import population_cells
+    from geoplan.region.population import population_cells
 
     a = population_cells(raster_path=input_path(region.manifest, "population"),
                          municipalities=region.municipalities.iloc[:2],

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from geoplan.config.scenario import load_scenario
 from geoplan.errors import ScenarioError
-from geoplan.scenario import load_scenario
 
 SCENARIOS = sorted((Path(__file__).parents[1] / "scenarios").glob("*.toml"))
 

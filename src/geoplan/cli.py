@@ -16,8 +16,8 @@ from geoplan.errors import GeoplanError
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from geoplan.pipeline import run_scenario
-    from geoplan.scenario import load_scenario
+    from geoplan.config.scenario import load_scenario
+    from geoplan.run.pipeline import run_scenario
 
     scenario = load_scenario(args.scenario)
     ctx = run_scenario(scenario, out=Path(args.out) if args.out else None)
@@ -28,8 +28,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from geoplan.compare import compare_scenarios
-    from geoplan.scenario import load_scenario
+    from geoplan.config.scenario import load_scenario
+    from geoplan.output.compare import compare_scenarios
 
     a, b = load_scenario(args.a), load_scenario(args.b)
     out = compare_scenarios(a, b, out=Path(args.out) if args.out else None)
@@ -39,7 +39,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 def _cmd_od(args: argparse.Namespace) -> int:
     from geoplan.od import od_table, read_points_csv
-    from geoplan.outputs import write_csv
+    from geoplan.output.files import write_csv
     from geoplan.region import load_region
     from geoplan.routing import AccessModel, CompiledGraph
 

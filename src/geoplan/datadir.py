@@ -1,22 +1,32 @@
-"""The data directory and region manifests.
+"""Where geoplan finds things: region folders, the data directory, the cache.
 
 Input data (boundaries, population raster, registers) is never committed to the
-project. It is read at run time from the *data directory*:
+project. It is read at run time from the *data directory* (:func:`data_dir`):
 
 1. ``$GEOPLAN_DATA_DIR`` when set;
-2. else ``../shared/data`` beside the checkout (the folder that holds ``src/``),
-   when present.
+2. else ``../shared/data`` beside the checkout (the folder holding
+   ``pyproject.toml`` and ``src/``), when geoplan runs from a checkout and that
+   folder exists;
+3. else ``shared/data`` in the working directory or the nearest of its parents
+   that has one.
 
-Each region has a manifest, ``data/regions/<name>/region.toml``, listing every
+Each region has a folder (:func:`regions_dirs`: ``$GEOPLAN_REGIONS_DIR``, then the
+regions shipped inside the package) with a manifest ``region.toml`` listing every
 input with its file in the data directory, its official download location,
-licence and year. :func:`check_inputs` reports what is present;
-:func:`input_path` returns a file's path or raises :class:`DataMissingError`
-naming the file and where to get it.
+licence and year, beside the region's hand-written fact tables and strategic
+network. :func:`check_inputs` reports what is present; :func:`input_path`
+returns a file's path or raises :class:`DataMissingError` naming the file and
+where to get it.
+
+Derived data (population cells, travel-time matrices) is cached in
+:func:`cache_dir`: ``$GEOPLAN_CACHE_DIR``, else the checkout's ``.cache``, else
+``$XDG_CACHE_HOME/geoplan`` (``~/.cache/geoplan``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import io
 import os
 import shutil
@@ -29,42 +39,106 @@ from pathlib import Path
 
 from geoplan.errors import DataMissingError, InputError, RegionNotFoundError
 
-#: The checkout root (the folder holding ``src/``, ``data/`` and ``scenarios/``).
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-#: Hand-written region folders (manifest, fact tables, strategic network).
-REGIONS_DIR = PROJECT_ROOT / "data" / "regions"
+#: Environment variables read here.
+DATA_DIR_ENV = "GEOPLAN_DATA_DIR"
+REGIONS_DIR_ENV = "GEOPLAN_REGIONS_DIR"
+CACHE_DIR_ENV = "GEOPLAN_CACHE_DIR"
+
+#: The package folder (``.../geoplan``), in a checkout or in site-packages.
+PACKAGE_DIR = Path(str(importlib.resources.files("geoplan")))
+#: Region folders shipped with the package (manifest, fact tables, strategic network).
+REGIONS_DIR = PACKAGE_DIR / "regions"
+#: Scenario files shipped with the package (``scenarios/`` of the checkout).
+SCENARIOS_DIR = PACKAGE_DIR / "scenarios"
+
+
+def checkout_root() -> Path | None:
+    """The source checkout geoplan runs from, or ``None`` when it is installed.
+
+    A checkout is recognised by its layout: the package sits at
+    ``<root>/src/geoplan`` and ``<root>/pyproject.toml`` exists (an editable
+    install); a wheel installed into site-packages has neither.
+    """
+    here = Path(__file__).resolve().parent
+    root = here.parent.parent
+    if here.parent.name == "src" and (root / "pyproject.toml").is_file():
+        return root
+    return None
+
+
+def _data_dir_candidates() -> list[Path]:
+    out = []
+    root = checkout_root()
+    if root is not None:
+        out.append(root.parent / "shared" / "data")
+    cwd = Path.cwd().resolve()
+    out += [folder / "shared" / "data" for folder in (cwd, *cwd.parents)]
+    return out
 
 
 def data_dir(*, must_exist: bool = False) -> Path:
-    """Return the data directory.
+    """Return the data directory (see the module docstring for the order).
 
     Parameters
     ----------
     must_exist
-        Raise :class:`DataMissingError` if the directory does not exist.
+        Raise :class:`DataMissingError` if no data directory exists.
 
     Returns
     -------
     pathlib.Path
-        ``$GEOPLAN_DATA_DIR`` if set, else ``<checkout>/../shared/data``.
+        The first existing candidate; when none exists, the first candidate
+        (``../shared/data`` beside the checkout, else ``./shared/data``), where
+        ``geoplan data fetch`` would put the inputs.
     """
-    env = os.environ.get("GEOPLAN_DATA_DIR")
-    path = Path(env).expanduser() if env else PROJECT_ROOT.parent / "shared" / "data"
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        path = Path(env).expanduser()
+        tried = [path]
+    else:
+        tried = _data_dir_candidates()
+        path = next((p for p in tried if p.is_dir()), tried[0])
     if must_exist and not path.is_dir():
+        looked = ", ".join(str(p) for p in tried[:3]) + (" ..." if len(tried) > 3 else "")
         raise DataMissingError(
-            f"data directory {path} does not exist.\n"
-            "  fix: set GEOPLAN_DATA_DIR to the folder holding the inputs, or run "
-            "`geoplan data fetch` to download them there"
+            f"no data directory found (looked for {looked}).\n"
+            f"  fix: set {DATA_DIR_ENV} to the folder holding the inputs, or run "
+            "`geoplan data fetch` to download them"
         )
     return path
 
 
 def cache_dir() -> Path:
-    """Return the cache folder (``$GEOPLAN_CACHE_DIR``, else ``<checkout>/.cache``)."""
-    env = os.environ.get("GEOPLAN_CACHE_DIR")
-    path = Path(env).expanduser() if env else PROJECT_ROOT / ".cache"
+    """Return the cache folder, created if needed (see the module docstring for the order)."""
+    env = os.environ.get(CACHE_DIR_ENV)
+    root = checkout_root()
+    if env:
+        path = Path(env).expanduser()
+    elif root is not None:
+        path = root / ".cache"
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        path = (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "geoplan"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def regions_dirs() -> list[Path]:
+    """Folders searched for ``<region>/region.toml``, in order.
+
+    The folders of ``$GEOPLAN_REGIONS_DIR`` (several separated by ``os.pathsep``),
+    then the regions shipped with the package (:data:`REGIONS_DIR`).
+    """
+    env = os.environ.get(REGIONS_DIR_ENV, "")
+    return [Path(p).expanduser() for p in env.split(os.pathsep) if p] + [REGIONS_DIR]
+
+
+def region_folder(region: str) -> Path | None:
+    """The folder of a region (the first of :func:`regions_dirs` holding it), or ``None``."""
+    for folder in regions_dirs():
+        if (folder / region / "region.toml").is_file():
+            return folder / region
+    return None
 
 
 @dataclass(frozen=True)
@@ -112,14 +186,12 @@ class RegionManifest:
 
 
 def available_regions() -> list[str]:
-    """Names of the regions that have a manifest under ``data/regions/``."""
-    if not REGIONS_DIR.is_dir():
-        return []
-    return sorted(p.parent.name for p in REGIONS_DIR.glob("*/region.toml"))
+    """Names of the regions that have a manifest in one of :func:`regions_dirs`."""
+    return sorted({p.parent.name for d in regions_dirs() if d.is_dir() for p in d.glob("*/region.toml")})
 
 
 def load_manifest(region: str) -> RegionManifest:
-    """Read and check ``data/regions/<region>/region.toml``.
+    """Read and check ``<region>/region.toml`` (see :func:`regions_dirs`).
 
     Raises
     ------
@@ -128,13 +200,16 @@ def load_manifest(region: str) -> RegionManifest:
     InputError
         The manifest is malformed (names the key).
     """
-    folder = REGIONS_DIR / region
-    path = folder / "region.toml"
-    if not path.is_file():
+    found = region_folder(region)
+    if found is None:
         known = ", ".join(available_regions()) or "(none)"
+        looked = ", ".join(str(d) for d in regions_dirs())
         raise RegionNotFoundError(
-            f"unknown region {region!r}: no {path}.\n  fix: use one of: {known}"
+            f"unknown region {region!r}: no {region}/region.toml in {looked}.\n"
+            f"  fix: use one of: {known} (or add a region folder to ${REGIONS_DIR_ENV})"
         )
+    folder = found
+    path = folder / "region.toml"
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

@@ -45,7 +45,7 @@ class DataMissingError(GeoplanError):
 
 
 class RegionNotFoundError(GeoplanError):
-    """No region of that name under ``data/regions/``."""
+    """No region of that name in the region folders (:func:`geoplan.datadir.regions_dirs`)."""
 
 
 class ScenarioError(InputError):

@@ -13,9 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from geoplan.config.houses import HousesSection, JointHousesSection
+from geoplan.config.prehospital import PrehospitalSection
 from geoplan.errors import ScenarioError
-from geoplan.houses_config import HousesSection, JointHousesSection
-from geoplan.prehospital import PrehospitalSection
 
 
 class _Section(BaseModel):

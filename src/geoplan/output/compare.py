@@ -20,14 +20,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geoplan import maps, progress
-from geoplan.coverage import round_table
-from geoplan.datadir import PROJECT_ROOT
+from geoplan import progress
+from geoplan.config.scenario import Scenario
 from geoplan.errors import ScenarioError
 from geoplan.i18n import fmt_number, t
-from geoplan.outputs import staged_directory, write_csv, write_text
-from geoplan.pipeline import RunContext, run_scenario
-from geoplan.scenario import Scenario
+from geoplan.measures.coverage import round_table
+from geoplan.output import maps
+from geoplan.output.files import staged_directory, write_csv, write_text
+from geoplan.run.context import RunContext
+from geoplan.run.pipeline import run_scenario
 
 DIFF_BANDS = [-15.0, -5.0, -0.5, 0.5, 5.0, 15.0]
 DIFF_COLORS = ["#1a9850", "#66bd63", "#d9ef8b", "#f7f7f7", "#fee08b", "#f46d43", "#a50026"]
@@ -68,7 +69,8 @@ def delta_by_municipality(a: np.ndarray, b: np.ndarray, pop: np.ndarray, kode: n
 
 
 def default_compare_dir(a: Scenario, b: Scenario) -> Path:
-    return PROJECT_ROOT / "maps" / f"compare-{a.name}-vs-{b.name}"
+    """``./maps/compare-<a>-vs-<b>`` in the working directory."""
+    return Path.cwd() / "maps" / f"compare-{a.name}-vs-{b.name}"
 
 
 def compare_scenarios(a: Scenario, b: Scenario, *, out: Path | None = None) -> Path:
@@ -129,7 +131,7 @@ def _headlines(table, *, key, label, a, b, lang, thresholds) -> list[str]:
 
 
 def _compare_maps(ca: RunContext, cb: RunContext, *, key: str, out: Path, lang: str, a, b) -> list[str]:
-    from geoplan.scenario_maps import add_hospitals, region_places, sources_caption
+    from geoplan.output.scenario_maps import add_hospitals, region_places, sources_caption
 
     if not ca.scenario.output.maps:
         return []
@@ -174,7 +176,7 @@ def _compare_maps(ca: RunContext, cb: RunContext, *, key: str, out: Path, lang: 
 
 
 def _write_compare_report(out: Path, *, a, b, sub, written, headlines, lang) -> None:
-    from geoplan.report import CSS, table_html
+    from geoplan.output.report import CSS, table_html
 
     title = (f"Sammenligning: {a.name} og {b.name}" if lang == "da" else f"Comparison: {a.name} and {b.name}")
     parts = [f"<h1>{html.escape(title)}</h1>",

@@ -401,7 +401,7 @@ class _State:
 def _state(m: folium.Map) -> _State:
     st = getattr(m, "_geoplan", None)
     if st is None:
-        raise TypeError("this map was not made by geoplan.maps.base_map() or dual_map()")
+        raise TypeError("this map was not made by geoplan.output.maps.base_map() or dual_map()")
     return st
 
 
@@ -412,7 +412,7 @@ def _maps(m: Any) -> list[folium.Map]:
     if isinstance(m, folium.Map):
         _state(m)
         return [m]
-    raise TypeError(f"expected a folium.Map or DualMap from geoplan.maps, got {type(m).__name__}")
+    raise TypeError(f"expected a folium.Map or DualMap from geoplan.output.maps, got {type(m).__name__}")
 
 
 # ----------------------------------------------------------------------------- geometry

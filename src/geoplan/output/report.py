@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from geoplan.i18n import fmt_number, t
-from geoplan.outputs import write_text
+from geoplan.output.files import write_text
 
 #: Column labels for tables shown in reports (CSV files keep their machine names).
 COLUMN_LABELS = {

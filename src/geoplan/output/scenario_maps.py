@@ -1,4 +1,4 @@
-"""The maps a run writes, composed from the drawing functions in :mod:`geoplan.maps`.
+"""The maps a run writes, composed from the drawing functions in :mod:`geoplan.output.maps`.
 
 Each function takes the run context and the step's results and writes one
 offline HTML map. Labels come from :mod:`geoplan.i18n` (Danish by default).
@@ -12,8 +12,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoplan import maps
 from geoplan.i18n import t
+from geoplan.output import maps
 
 #: Town labels on every map: towns of at least this many inhabitants.
 LABEL_MIN_POPULATION = 8000

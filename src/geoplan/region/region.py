@@ -1,6 +1,6 @@
 """A region: boundary, municipalities, population cells and facility tables.
 
-:func:`load_region` reads the manifest ``data/regions/<name>/region.toml`` and
+:func:`load_region` reads the manifest ``<name>/region.toml`` (see :func:`geoplan.datadir.regions_dirs`) and
 the inputs it names from the data directory. Heavy pieces (population cells,
 road network) are built on first use and cached on disk, keyed by the hashes
 of their inputs, so a second run starts in about a second.
@@ -84,8 +84,8 @@ class Region:
     # ------------------------------------------------------------------ cells
     @cached_property
     def cells(self) -> gpd.GeoDataFrame:
-        """Populated 1 km cells (see :mod:`geoplan.population`), with ``navn``."""
-        from geoplan.population import population_cells
+        """Populated 1 km cells (see :mod:`geoplan.region.population`), with ``navn``."""
+        from geoplan.region.population import population_cells
 
         raster = input_path(self.manifest, "population")
         totals_path = input_path(self.manifest, "municipality_totals")

@@ -27,11 +27,12 @@ import numpy as np
 import pandas as pd
 
 from geoplan import progress
-from geoplan.coverage import access_by_group, round_table
 from geoplan.errors import ScenarioError
-from geoplan.hours import is_open
-from geoplan.outputs import write_csv, write_gpkg
-from geoplan.pipeline import (
+from geoplan.measures.coverage import access_by_group, round_table
+from geoplan.measures.hours import is_open
+from geoplan.output.files import write_csv, write_gpkg
+from geoplan.routing import CompiledGraph
+from geoplan.run.context import (
     CellMeasure,
     RunContext,
     cells_frame,
@@ -39,7 +40,6 @@ from geoplan.pipeline import (
     remove_links,
     select_sites,
 )
-from geoplan.routing import CompiledGraph
 
 ACUTE_KINDS = ["acute"]
 NEIGHBOUR_KINDS = ["neighbour_acute"]
@@ -135,7 +135,7 @@ def acute(ctx: RunContext) -> None:
         results["n_minus_1"] = _n_minus_1(ctx, sites, hospitals)
 
     if ctx.scenario.output.maps:
-        from geoplan.scenario_maps import acute_access_map, acute_loss_map
+        from geoplan.output.scenario_maps import acute_access_map, acute_loss_map
 
         acute_access_map(ctx, cells=cells, sites=sites, table=table, bands=sec.bands, path=ctx.out / "acute.html",
                          by_hour=results.get("by_hour"))

@@ -21,9 +21,8 @@ import numpy as np
 import pandas as pd
 
 from geoplan import progress
-from geoplan.coverage import access_by_group, round_table
+from geoplan.config.houses import HousesSection, JointHousesSection
 from geoplan.errors import ScenarioError
-from geoplan.houses_config import HousesSection, JointHousesSection
 from geoplan.i18n import fmt_number
 from geoplan.locate import (
     LSCP,
@@ -34,8 +33,9 @@ from geoplan.locate import (
     how_many_frontier,
     plot_frontier,
 )
-from geoplan.outputs import write_csv, write_gpkg, write_text
-from geoplan.pipeline import CellMeasure, RunContext, municipality_names
+from geoplan.measures.coverage import access_by_group, round_table
+from geoplan.output.files import write_csv, write_gpkg, write_text
+from geoplan.run.context import CellMeasure, RunContext, municipality_names
 
 KINDS = {
     "health_houses": {"table": "health_houses", "da": "sundhedshus", "en": "health house", "symbol": "health_house"},
@@ -199,7 +199,7 @@ def _place(ctx: RunContext, key: str, sec: HousesSection) -> None:
                         "candidates": cands, "coverage": cov, "frontier": frontier}
     ctx.headlines += _headlines(info, solution, frontier, lang_T=T)
     if ctx.scenario.output.maps:
-        from geoplan.scenario_maps import houses_map
+        from geoplan.output.scenario_maps import houses_map
 
         houses_map(ctx, key=key, info=info, cells_minutes=minutes, nearest=nearest, sites=sites, candidates=cands,
                    coverage=cov, max_minutes=T, path=ctx.out / f"{key}.html")
@@ -323,7 +323,7 @@ def joint_houses(ctx: RunContext) -> None:
               f"{len(model.colocated)} sites have both.",
     })
     if ctx.scenario.output.maps:
-        from geoplan.scenario_maps import joint_houses_map
+        from geoplan.output.scenario_maps import joint_houses_map
 
         joint_houses_map(ctx, sites=sites, minutes_by=minutes_by, sec=sec, path=ctx.out / f"{key}.html")
         ctx.written.append(f"{key}.html")

@@ -48,13 +48,12 @@ import numpy as np
 import pandas as pd
 
 from geoplan import progress
-from geoplan.coverage import round_table, weighted_quantile
+from geoplan.config import PrehospitalSection
 from geoplan.datadir import input_path
 from geoplan.errors import DataMissingError, InputError, ScenarioError
-from geoplan.outputs import write_csv, write_gpkg, write_text
-from geoplan.pipeline import CellMeasure, RunContext, cells_frame, municipality_names
+from geoplan.measures.coverage import round_table, weighted_quantile
+from geoplan.output.files import write_csv, write_gpkg, write_text
 from geoplan.prehospital import (
-    PrehospitalSection,
     assign_points_to_areas,
     available_mask,
     calibrate_delay,
@@ -72,6 +71,7 @@ from geoplan.prehospital import (
     validation_metrics,
 )
 from geoplan.routing import CompiledGraph
+from geoplan.run.context import CellMeasure, RunContext, cells_frame, municipality_names
 
 RESOURCES = ("ambulance", "physician_car", "helicopter")
 _TEXT = {
@@ -913,7 +913,7 @@ def prehospital(ctx: RunContext) -> None:
 def _map(ctx, sec, *, by_hour, cell_gdf, pc_table, postcodes, stations, cars, helis) -> None:
     """prehospital.html: first-arrival minutes per hour, sites, areas missing a target."""
 
-    from geoplan import maps
+    from geoplan.output import maps
 
     lang = ctx.lang
     da = lang == "da"
