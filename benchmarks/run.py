@@ -363,7 +363,7 @@ def bench_models(
 
 def bench_baseline(res: dict) -> None:
     from geoplan import progress
-    from geoplan.config.scenario import load_scenario
+    from geoplan.config import load_scenario
     from geoplan.datadir import data_dir
     from geoplan.errors import GeoplanError
     from geoplan.run.pipeline import run_scenario

@@ -16,7 +16,7 @@ from geoplan.errors import GeoplanError
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from geoplan.config.scenario import load_scenario
+    from geoplan.config import load_scenario
     from geoplan.run.pipeline import run_scenario
 
     scenario = load_scenario(args.scenario)
@@ -28,7 +28,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from geoplan.config.scenario import load_scenario
+    from geoplan.config import load_scenario
     from geoplan.output.compare import compare_scenarios
 
     a, b = load_scenario(args.a), load_scenario(args.b)

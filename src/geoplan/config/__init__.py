@@ -10,6 +10,12 @@ from geoplan.config.houses import (
     JointHousesSection,
     JointPartSection,
 )
+from geoplan.config.load import (
+    load_scenario,
+    packaged_scenarios,
+    resolve_scenario_path,
+    scenario_differences,
+)
 from geoplan.config.prehospital import (
     AmbulanceParams,
     HelicopterParams,
@@ -25,7 +31,6 @@ from geoplan.config.scenario import (
     OutputSection,
     RoutingSection,
     Scenario,
-    load_scenario,
 )
 
 __all__ = [
@@ -46,4 +51,7 @@ __all__ = [
     "Target",
     "ValidationParams",
     "load_scenario",
+    "packaged_scenarios",
+    "resolve_scenario_path",
+    "scenario_differences",
 ]

@@ -1,21 +1,21 @@
-"""Scenario files: parse and validate up front.
+"""The scenario model: top-level keys and the sections ``[network]``, ``[routing]``,
+``[acute]`` and ``[output]`` (the prehospital and house sections have their own
+modules of this package).
 
-A scenario is a TOML file (see ``scenarios/baseline.toml``). It is validated
-as a whole before any work starts; an error names the file, the key and the
-fix. Unknown keys are errors (a typo must not be silently ignored).
+A scenario is validated as a whole before any work starts (see
+:func:`geoplan.config.load_scenario`). Unknown keys are errors (a typo must not be
+silently ignored).
 """
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from geoplan.config.houses import HousesSection, JointHousesSection
 from geoplan.config.prehospital import PrehospitalSection
-from geoplan.errors import ScenarioError
 
 
 class _Section(BaseModel):
@@ -97,6 +97,20 @@ class Scenario(_Section):
     joint_houses: JointHousesSection | None = None
     output: OutputSection = Field(default_factory=OutputSection)
     path: Path | None = Field(None, exclude=True)
+    _origins: dict[str, Path] = PrivateAttr(default_factory=dict)
+
+    def file_of(self, key: str) -> Path | None:
+        """The file in which a dotted key (``"acute.exclude"``) was written.
+
+        With ``extends`` that may be a parent scenario; a key written nowhere
+        (a default) gives the scenario's own file.
+        """
+        parts = key.split(".")
+        for n in range(len(parts), 0, -1):
+            found = self._origins.get(".".join(parts[:n]))
+            if found is not None:
+                return found
+        return self.path
 
     @model_validator(mode="after")
     def _something_to_do(self) -> Scenario:
@@ -106,43 +120,3 @@ class Scenario(_Section):
                 "[acute], [prehospital], [health_houses], [psychiatry_houses], [joint_houses]"
             )
         return self
-
-
-def _format_loc(loc: tuple) -> str:
-    return ".".join(str(p) for p in loc) or "(top level)"
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file.
-
-    Raises
-    ------
-    ScenarioError
-        Names the file, the key and what to write instead.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(path, "scenario file not found", "give the path to a .toml file, e.g. scenarios/baseline.toml")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(path, f"not valid TOML: {exc}", "fix the syntax (strings in quotes, [sections], key = value)") from exc
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(path, "not UTF-8 text", "save the file as UTF-8") from exc
-    try:
-        sc = Scenario.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = _format_loc(err["loc"])
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            problem, fix = f"unknown key {loc!r}", "remove it or check its spelling (see scenarios/baseline.toml)"
-        elif kind == "missing":
-            problem, fix = f"missing key {loc!r}", f"add {loc} = ..."
-        else:
-            problem, fix = f"key {loc!r}: {err['msg']}", "correct the value"
-        more = len(exc.errors()) - 1
-        if more:
-            problem += f" (and {more} more problem{'s' if more > 1 else ''})"
-        raise ScenarioError(path, problem, fix) from exc
-    return sc.model_copy(update={"path": path})
