@@ -1,7 +1,7 @@
 """Danish and English labels for maps and reports.
 
 Every text a politician reads on a map or in a report comes from :data:`LABELS`
-through :func:`t`, so a map made with ``lang="en"`` is English throughout and
+(read from the data file ``labels.toml`` beside this module) through :func:`t`, so a map made with ``lang="en"`` is English throughout and
 Danish (the default) otherwise. Number formatting follows the language too:
 Danish writes ``12.345,6`` where English writes ``12,345.6``.
 
@@ -12,106 +12,35 @@ key is an error, never a silent fallback, so a typo shows up in tests.
 from __future__ import annotations
 
 import math
+import tomllib
 from numbers import Integral, Real
+from pathlib import Path
 
 LANGS: tuple[str, ...] = ("da", "en")
 
+#: The label table, one file: ``geoplan/i18n/labels.toml``.
+LABELS_FILE = Path(__file__).with_name("labels.toml")
+
+
+def _load_labels(path: Path = LABELS_FILE) -> dict[str, dict[str, str]]:
+    """Read the label table: ``[group]`` tables of ``key = { da = "...", en = "..." }``.
+
+    Raises ``ValueError`` naming the key when a label lacks a language or is not text.
+    """
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    out: dict[str, dict[str, str]] = {}
+    for group, labels in raw.items():
+        for key, label in labels.items():
+            full = f"{group}.{key}"
+            if not isinstance(label, dict) or set(label) != set(LANGS) or not all(
+                    isinstance(label[lang], str) for lang in LANGS):
+                raise ValueError(f"{path}: label {full!r} must be {{ da = \"...\", en = \"...\" }}")
+            out[full] = {lang: label[lang] for lang in LANGS}
+    return out
+
+
 #: key -> {"da": ..., "en": ...}. Keys may contain ``{name}`` fields for ``t(..., name=...)``.
-LABELS: dict[str, dict[str, str]] = {
-    # --- base map layers and controls
-    "layer.region": {"da": "Regionsgrænse", "en": "Region boundary"},
-    "layer.municipal_borders": {"da": "Kommunegrænser", "en": "Municipal boundaries"},
-    "layer.towns": {"da": "Byer", "en": "Towns"},
-    "layer.background": {
-        "da": "Baggrundskort (OpenStreetMap, kræver internet)",
-        "en": "Background map (OpenStreetMap, needs internet)",
-    },
-    "layer.municipalities": {"da": "Kommuner", "en": "Municipalities"},
-    "control.fullscreen": {"da": "Fuld skærm", "en": "Full screen"},
-    "control.zoom_in": {"da": "Zoom ind", "en": "Zoom in"},
-    "control.zoom_out": {"da": "Zoom ud", "en": "Zoom out"},
-    "legend.symbols": {"da": "Signaturer", "en": "Symbols"},
-    "legend.unreachable": {"da": "Ikke nåbar", "en": "Unreachable"},
-    "value.missing": {"da": "–", "en": "–"},
-    "value.unreachable": {"da": "ikke nåbar", "en": "unreachable"},
-    "value.yes": {"da": "ja", "en": "yes"},
-    "value.no": {"da": "nej", "en": "no"},
-    # --- facility kinds (map symbols and report tables)
-    "kind.acute_hospital": {"da": "Akuthospital", "en": "Acute hospital"},
-    "kind.other_hospital": {"da": "Andet hospital", "en": "Other hospital"},
-    "kind.neighbour_hospital": {
-        "da": "Hospital i nabo-region",
-        "en": "Hospital in a neighbouring region",
-    },
-    "kind.ambulance_station": {"da": "Ambulancestation", "en": "Ambulance station"},
-    "kind.physician_car": {"da": "Akutlægebil", "en": "Emergency physician car"},
-    "kind.helicopter_base": {"da": "Akutlægehelikopter", "en": "Air ambulance base"},
-    "kind.health_house": {"da": "Sundhedshus", "en": "Health house"},
-    "kind.psychiatry_house": {"da": "Psykiatrihus", "en": "Psychiatry house"},
-    "kind.candidate_site": {"da": "Mulig placering", "en": "Candidate site"},
-    "kind.chosen_site": {"da": "Valgt placering", "en": "Chosen site"},
-    # --- common field names (tooltips, tables)
-    "field.municipality": {"da": "Kommune", "en": "Municipality"},
-    "field.code": {"da": "Kode", "en": "Code"},
-    "field.name": {"da": "Navn", "en": "Name"},
-    "field.population": {"da": "Indbyggere", "en": "Population"},
-    "field.over65": {"da": "Andel 65+ år", "en": "Share aged 65+"},
-    "field.travel_time": {"da": "Køretid", "en": "Travel time"},
-    "field.response_time": {"da": "Responstid", "en": "Response time"},
-    "field.distance": {"da": "Afstand", "en": "Distance"},
-    "field.nearest": {"da": "Nærmeste", "en": "Nearest"},
-    "field.covered": {"da": "Dækket", "en": "Covered"},
-    "field.covered_share": {"da": "Andel dækket", "en": "Share covered"},
-    "field.facility": {"da": "Enhed", "en": "Facility"},
-    "field.address": {"da": "Adresse", "en": "Address"},
-    "field.source": {"da": "Kilde", "en": "Source"},
-    "field.change": {"da": "Ændring", "en": "Change"},
-    # --- units
-    "unit.min": {"da": "min", "en": "min"},
-    "unit.km": {"da": "km", "en": "km"},
-    "unit.persons": {"da": "personer", "en": "persons"},
-    "unit.pct": {"da": "%", "en": "%"},
-    # --- map titles and layer names used by the pipeline
-    "map.travel_time": {"da": "Køretid til nærmeste {what}", "en": "Travel time to nearest {what}"},
-    "map.coverage": {
-        "da": "Dækning inden for {minutes} min",
-        "en": "Coverage within {minutes} min",
-    },
-    "map.compare": {"da": "Sammenligning af scenarier", "en": "Scenario comparison"},
-    "map.difference": {"da": "Forskel i køretid", "en": "Difference in travel time"},
-    "map.resilience": {"da": "Robusthed: afbrudte forbindelser", "en": "Resilience: cut links"},
-    "map.cut_links": {"da": "Afbrudte forbindelser", "en": "Cut links"},
-    "map.ferries": {"da": "Færger", "en": "Ferries"},
-    "map.cells": {"da": "Befolkningsceller (1 km)", "en": "Population cells (1 km)"},
-    "map.caption_sources": {
-        "da": "Kilder: {sources}",
-        "en": "Sources: {sources}",
-    },
-    # --- reports
-    "report.title": {"da": "Rapport: {scenario}", "en": "Report: {scenario}"},
-    "report.scenario": {"da": "Scenarie", "en": "Scenario"},
-    "report.baseline": {"da": "Nuværende struktur", "en": "Current structure"},
-    "report.summary": {"da": "Sammenfatning", "en": "Summary"},
-    "report.method": {"da": "Metode", "en": "Method"},
-    "report.limitations": {"da": "Forbehold", "en": "Limitations"},
-    "report.data_sources": {"da": "Datakilder", "en": "Data sources"},
-    "report.generated": {"da": "Dannet", "en": "Generated"},
-    "report.maps": {"da": "Kort", "en": "Maps"},
-    "report.tables": {"da": "Tabeller", "en": "Tables"},
-    "report.by_municipality": {"da": "Pr. kommune", "en": "By municipality"},
-    "report.population_within": {
-        "da": "Indbyggere inden for {minutes} min",
-        "en": "Population within {minutes} min",
-    },
-    "report.mean_time": {"da": "Gennemsnitlig køretid", "en": "Mean travel time"},
-    "report.max_time": {"da": "Længste køretid", "en": "Longest travel time"},
-    "report.p90_time": {"da": "90 %-fraktil for køretid", "en": "90th percentile travel time"},
-    "report.open_map": {"da": "Åbn kortet", "en": "Open the map"},
-    "report.offline_note": {
-        "da": "Kortene virker uden internet.",
-        "en": "The maps work without internet.",
-    },
-}
+LABELS: dict[str, dict[str, str]] = _load_labels()
 
 
 def check_lang(lang: str) -> str:
