@@ -430,6 +430,6 @@ def test_run_on_the_region(tmp_path):
     assert cal["mae"] <= sec.validation.target_mae_min
     assert cal["mae"] <= textbook["mae"]
     # Samsø is served by its own station
-    r = ctx.results["prehospital"]["by_hour"][12]
+    r = ctx["prehospital"].by_hour[12]
     samso = ctx.cells["kode"].to_numpy() == "0741"
     assert (r["ambulance_site"][samso] == "amb_samso").all()

@@ -16,24 +16,22 @@ from geoplan.errors import GeoplanError
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from geoplan.config import load_scenario
     from geoplan.run.pipeline import run_scenario
 
-    scenario = load_scenario(args.scenario)
-    ctx = run_scenario(scenario, out=Path(args.out) if args.out else None)
-    print(f"Wrote {len(ctx.written)} outputs to {ctx.out} in {ctx.timings['total']:.1f} s:")
-    for name in sorted(set(ctx.written)):
+    result = run_scenario(args.scenario, out=Path(args.out) if args.out else None)
+    print(f"Wrote {len(result.written)} outputs to {result.out} in {result.timings['total']:.1f} s:")
+    for name in sorted(set(result.written)):
         print(f"  {name}")
     return 0
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from geoplan.config import load_scenario
-    from geoplan.output.compare import compare_scenarios
+    from geoplan.run.compare import compare_scenarios
 
     a, b = load_scenario(args.a), load_scenario(args.b)
-    out = compare_scenarios(a, b, out=Path(args.out) if args.out else None)
-    print(f"Wrote comparison to {out}")
+    result = compare_scenarios(a, b, out=Path(args.out) if args.out else None)
+    print(f"Wrote comparison to {result.out} ({len(result.parameters)} parameters differ)")
     return 0
 
 
@@ -57,15 +55,9 @@ def _cmd_od(args: argparse.Namespace) -> int:
 
 
 def _cmd_locate(args: argparse.Namespace) -> int:
-    from geoplan.locate.io import locate_from_files
+    from geoplan.locate.io import run_locate
 
-    fixed = [s for s in (args.fixed or "").split(",") if s]
-    result = locate_from_files(cost_matrix=Path(args.cost_matrix), demand=Path(args.demand), model=args.model,
-                               p=args.p, max_minutes=args.max_minutes, fixed=fixed, solver=args.solver,
-                               time_limit=args.time_limit, out=Path(args.out))
-    print(f"{args.model}: status {result['status']}, objective {result['objective']}, "
-          f"{len(result['sites'])} sites → {args.out}")
-    return 0
+    return run_locate(args)
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
@@ -113,14 +105,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="run a scenario file and write tables and maps")
-    r.add_argument("scenario", help="scenario TOML file, e.g. scenarios/baseline.toml")
-    r.add_argument("--out", help="output folder (default maps/<scenario name>/)")
+    r.add_argument("scenario", help="scenario TOML file, e.g. scenarios/baseline.toml; a relative path that "
+                   "does not exist (scenarios/NAME.toml or NAME.toml) means the scenario of that name shipped "
+                   "with geoplan, so the shipped scenarios run from any folder")
+    r.add_argument("--out", help="output folder (default ./maps/<scenario name>/ in the working directory)")
     r.set_defaults(func=_cmd_run)
 
     c = sub.add_parser("compare", help="compare two scenarios: side-by-side map and delta table")
-    c.add_argument("a", help="first scenario (e.g. today)")
+    c.add_argument("a", help="first scenario (e.g. today); shipped scenarios are found as for run")
     c.add_argument("b", help="second scenario")
-    c.add_argument("--out", help="output folder (default maps/compare-<a>-vs-<b>/)")
+    c.add_argument("--out", help="output folder (default ./maps/compare-<a>-vs-<b>/)")
     c.set_defaults(func=_cmd_compare)
 
     o = sub.add_parser("od", help="drive times between places (CSV name,lon,lat)")
@@ -132,16 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     o.set_defaults(func=_cmd_od)
 
     lo = sub.add_parser("locate", help="solve a location model on your own cost matrix")
-    lo.add_argument("--cost-matrix", required=True, help="CSV demand_id,site_id,minutes (missing pair = unreachable)")
-    lo.add_argument("--demand", required=True, help="CSV demand_id,weight")
-    lo.add_argument("--model", required=True, choices=["lscp", "mclp", "pmedian", "pcenter"])
-    lo.add_argument("--p", type=int, help="number of sites (mclp, pmedian, pcenter)")
-    lo.add_argument("--max-minutes", type=float, help="coverage threshold T (lscp, mclp)")
-    lo.add_argument("--fixed", help="comma-separated site ids that must be open")
-    lo.add_argument("--solver", default="highs", choices=["highs", "cbc", "highs-pulp"],
-                    help="highs: HiGHS in-process (default); cbc: PuLP's bundled CBC; highs-pulp: HiGHS through a PuLP model")
-    lo.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
-    lo.add_argument("--out", required=True, help="RESULT.json")
+    from geoplan.locate.io import add_locate_arguments
+
+    add_locate_arguments(lo)
     lo.set_defaults(func=_cmd_locate)
 
     d = sub.add_parser("data", help="inputs in the data directory")

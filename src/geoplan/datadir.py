@@ -181,8 +181,10 @@ class RegionManifest:
     inputs: dict[str, InputSpec] = field(default_factory=dict)
 
     def title(self, lang: str = "da") -> str:
-        """The region's name in Danish or English."""
-        return self.title_en if lang == "en" else self.title_da
+        """The region's name in Danish or English (``title_da`` / ``title_en`` of region.toml)."""
+        from geoplan.i18n import check_lang
+
+        return {"da": self.title_da, "en": self.title_en}[check_lang(lang)]
 
 
 def available_regions() -> list[str]:

@@ -16,6 +16,9 @@ import tomllib
 from numbers import Integral, Real
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 LANGS: tuple[str, ...] = ("da", "en")
 
 #: The label table, one file: ``geoplan/i18n/labels.toml``.
@@ -88,9 +91,9 @@ def fmt_number(value: object, lang: str = "da", *, digits: int | None = None) ->
     Parameters
     ----------
     value
-        A number (int, float, numpy scalar), ``None``/NaN (shown as "–") or
-        infinity (shown as "unreachable"/"ikke nåbar"). Other values are
-        returned as ``str(value)``.
+        A number (int, float, numpy scalar), ``None``/NaN/``pd.NA`` (shown as
+        "–"), infinity (shown as "unreachable"/"ikke nåbar") or a boolean
+        ("ja"/"yes"). Other values are returned as ``str(value)``.
     lang
         ``"da"`` or ``"en"``.
     digits
@@ -102,9 +105,9 @@ def fmt_number(value: object, lang: str = "da", *, digits: int | None = None) ->
     str
     """
     check_lang(lang)
-    if value is None:
+    if value is None or value is pd.NA:
         return t("value.missing", lang)
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return t("value.yes" if value else "value.no", lang)
     if isinstance(value, Integral):
         text = f"{int(value):,}"
@@ -122,3 +125,24 @@ def fmt_number(value: object, lang: str = "da", *, digits: int | None = None) ->
     if lang == "da":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return text
+
+
+def fmt_percent(share: float | None, lang: str = "da", *, digits: int = 1) -> str:
+    """A share (0–1) as a percentage: ``0.708`` → ``"70,8 %"`` (Danish), ``"70.8 %"`` (English).
+
+    ``None``/NaN gives "–" (no per cent sign).
+    """
+    if share is None or share is pd.NA or (isinstance(share, float | np.floating) and math.isnan(share)):
+        return t("value.missing", lang)
+    return f"{fmt_number(100 * float(share), lang, digits=digits)} %"
+
+
+def fmt_signed(value: float, lang: str = "da", *, digits: int = 1) -> str:
+    """A number with its sign always shown: ``+0,3`` / ``−0,3`` (Danish minus sign), ``+0.3`` / ``-0.3``."""
+    sign = t("sign.plus", lang) if value >= 0 else t("sign.minus", lang)
+    return sign + fmt_number(abs(value), lang, digits=digits)
+
+
+def has_label(key: str) -> bool:
+    """Whether :data:`LABELS` has ``key``."""
+    return key in LABELS

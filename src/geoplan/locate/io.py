@@ -7,16 +7,19 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from geoplan.errors import InputError
 
-MODELS = ("lscp", "mclp", "pmedian", "pcenter")
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _read_csv(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
+    import pandas as pd  # here, not at the top: `geoplan --help` builds this parser without pandas
+
     if not path.is_file():
         raise InputError(
             path, "file not found", f"give the path to {what} with columns {','.join(columns)}"
@@ -53,6 +56,8 @@ def _read_csv(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
 
 
 def _numeric(df: pd.DataFrame, col: str, path: Path, *, allow_inf: bool = False) -> np.ndarray:
+    import pandas as pd
+
     raw = df[col]
     num = pd.to_numeric(raw, errors="coerce")
     bad = num.isna() | (~np.isfinite(num) if not allow_inf else num.isna())
@@ -169,17 +174,13 @@ def locate_from_files(
     InfeasibleError
         The model cannot be satisfied (the message says what).
     """
-    from geoplan.locate.lscp import LSCP
-    from geoplan.locate.mclp import MCLP
-    from geoplan.locate.pcenter import PCenter
-    from geoplan.locate.pmedian import PMedian
+    from geoplan.locate import model_spec
 
-    model = (model or "").lower()
-    if model not in MODELS:
-        raise InputError(None, f"unknown model {model!r}", f"use one of {', '.join(MODELS)}")
-    if model in ("mclp", "pmedian", "pcenter") and p is None:
+    spec = model_spec(model)
+    model = model.lower()
+    if "p" in spec.needs and p is None:
         raise InputError(None, f"{model}: --p (number of sites) is missing", "pass --p <int>")
-    if model in ("lscp", "mclp") and max_minutes is None:
+    if "max_minutes" in spec.needs and max_minutes is None:
         raise InputError(
             None, f"{model}: --max-minutes (coverage threshold) is missing", "pass --max-minutes 30"
         )
@@ -192,15 +193,9 @@ def locate_from_files(
             f"fixed site(s) {', '.join(map(repr, unknown))} do not occur in site_id",
             f"use site ids present in {Path(cost_matrix).name} (e.g. {site_ids[0]!r})",
         )
-    common = dict(weights=w, site_ids=site_ids, demand_ids=demand_ids, fixed=fixed or None)
-    if model == "lscp":
-        m = LSCP.from_cost_matrix(cost, max_minutes=max_minutes, **common)
-    elif model == "mclp":
-        m = MCLP.from_cost_matrix(cost, max_minutes=max_minutes, p=p, **common)
-    elif model == "pmedian":
-        m = PMedian.from_cost_matrix(cost, p=p, max_minutes=max_minutes, **common)
-    else:
-        m = PCenter.from_cost_matrix(cost, p=p, **common)
+    given = {"p": p, "max_minutes": max_minutes}
+    m = spec.cls.from_cost_matrix(cost, weights=w, site_ids=site_ids, demand_ids=demand_ids, fixed=fixed or None,
+                                  **{k: given[k] for k in spec.takes})
     m.solve(solver=solver, time_limit=time_limit)
     res = m.summary()
     res.setdefault("covered_share", None)
@@ -223,19 +218,24 @@ def locate_from_files(
 
 def add_locate_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the ``geoplan locate`` options to ``parser``."""
+    from geoplan.locate import MODELS
+
     parser.add_argument(
         "--cost-matrix",
         required=True,
         help="CSV demand_id,site_id,minutes (missing pair = unreachable)",
     )
     parser.add_argument("--demand", required=True, help="CSV demand_id,weight")
-    parser.add_argument("--model", required=True, choices=list(MODELS))
+    parser.add_argument("--model", required=True, choices=list(MODELS),
+                        help="; ".join(f"{k}: {s.what}" for k, s in MODELS.items()))
     parser.add_argument("--p", type=int, help="number of sites (mclp, pmedian, pcenter)")
     parser.add_argument(
         "--max-minutes", type=float, help="coverage threshold T (lscp, mclp); hard cap for pmedian"
     )
     parser.add_argument("--fixed", help="comma-separated site ids that must be open")
-    parser.add_argument("--solver", default="highs", choices=["highs", "cbc", "highs-pulp"])
+    parser.add_argument("--solver", default="highs", choices=["highs", "cbc", "highs-pulp"],
+                        help="highs: HiGHS in-process (default); cbc: PuLP's bundled CBC; "
+                             "highs-pulp: HiGHS through a PuLP model")
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
     parser.add_argument("--out", required=True, help="RESULT.json")
     return parser

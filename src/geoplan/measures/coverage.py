@@ -29,6 +29,19 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
     return float(values[order][min(i, len(values) - 1)])
 
 
+def threshold_key(minutes: float) -> str:
+    """A threshold as it appears in column names: ``30`` → ``"30"``, ``7.5`` → ``"7_5"``."""
+    return str(int(minutes)) if float(minutes).is_integer() else str(minutes).replace(".", "_")
+
+
+def weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
+    """Weighted mean over the finite values with positive weight (NaN when there are none)."""
+    values = np.asarray(values, dtype="float64")
+    weights = np.asarray(weights, dtype="float64")
+    ok = np.isfinite(values) & (weights > 0)
+    return float(np.average(values[ok], weights=weights[ok])) if ok.any() else float("nan")
+
+
 def share_within(minutes: np.ndarray, weights: np.ndarray, threshold: float) -> float:
     """Weighted share of demand with ``minutes <= threshold`` (NaN with no weight)."""
     weights = np.asarray(weights, dtype="float64")
@@ -57,9 +70,8 @@ def access_summary(
     finite = np.isfinite(minutes)
     out: dict[str, float] = {"population": float(weights.sum())}
     for t in thresholds:
-        out[f"share_within_{_fmt(t)}"] = share_within(minutes, weights, t)
-    w_f = weights[finite]
-    out["mean_minutes"] = float(np.average(minutes[finite], weights=w_f)) if w_f.sum() > 0 else float("nan")
+        out[f"share_within_{threshold_key(t)}"] = share_within(minutes, weights, t)
+    out["mean_minutes"] = weighted_mean(minutes, weights)
     out["p95_minutes"] = weighted_quantile(minutes, weights, 0.95)
     out["unreachable_population"] = float(weights[~finite].sum())
     return out
@@ -122,5 +134,41 @@ def round_table(df: pd.DataFrame, *, digits: int = 4) -> pd.DataFrame:
     return out
 
 
-def _fmt(t: float) -> str:
-    return str(int(t)) if float(t).is_integer() else str(t).replace(".", "_")
+def delta_by_municipality(a: np.ndarray, b: np.ndarray, pop: np.ndarray, kode: np.ndarray, *,
+                          thresholds: Sequence[float], names: dict[str, str], total_label: str) -> pd.DataFrame:
+    """Citizens gaining / losing access within each threshold, and mean-time change (B − A).
+
+    Parameters
+    ----------
+    a, b
+        Minutes per cell in two scenarios (inf = unreachable).
+    pop, kode
+        Weight and municipality code per cell.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per municipality then a total row: ``kode, municipality, population``,
+        ``gain_within_<T>``, ``lose_within_<T>``, ``net_within_<T>``,
+        ``share_within_<T>_a``, ``share_within_<T>_b``, ``mean_minutes_a``,
+        ``mean_minutes_b``, ``mean_change_minutes``.
+    """
+    rows = []
+    groups = [(k, kode == k) for k in sorted(set(kode))] + [("", np.ones(len(kode), bool))]
+    for k, sel in groups:
+        w = pop[sel]
+        row = {"kode": k, "municipality": names.get(k, total_label) if k else total_label,
+               "population": float(w.sum())}
+        for T in thresholds:
+            tt = threshold_key(T)
+            ina, inb = a[sel] <= T, b[sel] <= T
+            row[f"gain_within_{tt}"] = float(w[~ina & inb].sum())
+            row[f"lose_within_{tt}"] = float(w[ina & ~inb].sum())
+            row[f"net_within_{tt}"] = row[f"gain_within_{tt}"] - row[f"lose_within_{tt}"]
+            row[f"share_within_{tt}_a"] = float(w[ina].sum() / max(w.sum(), 1e-9))
+            row[f"share_within_{tt}_b"] = float(w[inb].sum() / max(w.sum(), 1e-9))
+        row["mean_minutes_a"] = weighted_mean(a[sel], w)
+        row["mean_minutes_b"] = weighted_mean(b[sel], w)
+        row["mean_change_minutes"] = row["mean_minutes_b"] - row["mean_minutes_a"]
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -8,12 +8,17 @@ no half-written map or table (and keeps the previous complete output).
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 
@@ -62,7 +67,7 @@ def write_csv(df: pd.DataFrame, path: Path, *, float_digits: int = 4) -> Path:
     return path
 
 
-def write_gpkg(gdf, path: Path, *, layer: str) -> Path:
+def write_gpkg(gdf: gpd.GeoDataFrame, path: Path, *, layer: str) -> Path:
     """Write a GeoPackage layer atomically."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp.gpkg")
@@ -74,8 +79,59 @@ def write_gpkg(gdf, path: Path, *, layer: str) -> Path:
 
 
 def write_text(text: str, path: Path) -> Path:
+    """Write UTF-8 text atomically."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def _json_safe(obj: object) -> object:
+    """``obj`` with non-finite floats (NaN, inf: not JSON) as ``None``, numpy scalars as Python numbers."""
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_json_safe(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def write_json(obj: object, path: Path, *, sort_keys: bool = False) -> Path:
+    """Write JSON (indented, UTF-8, trailing newline; NaN and inf as null) atomically."""
+    return write_text(json.dumps(_json_safe(obj), indent=2, ensure_ascii=False, sort_keys=sort_keys) + "\n", path)
+
+
+@dataclass
+class OutputFolder:
+    """A folder being written (usually the staging folder of a run), and what went into it.
+
+    Every writer writes through it so the run knows its files: ``written``
+    lists the file names in the order they were written.
+    """
+
+    path: Path
+    written: list[str] = field(default_factory=list)
+
+    def __truediv__(self, name: str) -> Path:
+        return self.path / name
+
+    def add(self, name: str) -> Path:
+        """Record a file that a library wrote into the folder itself (a map, a plot)."""
+        self.written.append(name)
+        return self.path / name
+
+    def csv(self, df: pd.DataFrame, name: str, *, float_digits: int = 4) -> Path:
+        return write_csv(df, self.add(name), float_digits=float_digits)
+
+    def gpkg(self, gdf: gpd.GeoDataFrame, name: str, *, layer: str) -> Path:
+        return write_gpkg(gdf, self.add(name), layer=layer)
+
+    def text(self, text: str, name: str) -> Path:
+        return write_text(text, self.add(name))
+
+    def json(self, obj: object, name: str, *, sort_keys: bool = False) -> Path:
+        return write_json(obj, self.add(name), sort_keys=sort_keys)

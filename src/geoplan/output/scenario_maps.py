@@ -1,25 +1,36 @@
 """The maps a run writes, composed from the drawing functions in :mod:`geoplan.output.maps`.
 
-Each function takes the run context and the step's results and writes one
-offline HTML map. Labels come from :mod:`geoplan.i18n` (Danish by default).
+Each function takes the finished run (:class:`~geoplan.run.results.RunResult`:
+region, scenario, cells) and one step's result, and writes one offline HTML
+map. Labels come from :mod:`geoplan.i18n` (Danish by default). Nothing here
+computes a measure: the layers show what the step computed.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geoplan.i18n import t
 from geoplan.output import maps
+from geoplan.region import Region
+from geoplan.run.results import (
+    AcuteResult,
+    HousesResult,
+    JointHousesResult,
+    PrehospitalResult,
+    RunResult,
+)
 
 #: Town labels on every map: towns of at least this many inhabitants.
 LABEL_MIN_POPULATION = 8000
 
 
-def region_places(region) -> pd.DataFrame:
+def region_places(region: Region) -> pd.DataFrame:
     """Main towns (name, lon, lat, population) for map labels, from ``candidates.csv``."""
     path = region.folder / "candidates.csv"
     if not path.is_file():
@@ -30,30 +41,28 @@ def region_places(region) -> pd.DataFrame:
 
 
 def sources_caption(lang: str, extra: str = "") -> str:
-    src = ("WorldPop 2020 (CC BY 4.0), DAGI 2014, Danmarks Statistik, håndlagt strategisk vejnet"
-           if lang == "da" else
-           "WorldPop 2020 (CC BY 4.0), DAGI 2014, Statistics Denmark, hand-authored strategic road network")
-    return (extra + " · " if extra else "") + t("map.caption_sources", lang, sources=src)
+    """The caption naming the data sources, after an optional ``extra`` sentence."""
+    return (extra + " · " if extra else "") + t("map.caption_sources", lang, sources=t("map.sources_default", lang))
 
 
-def new_map(ctx, *, title: str, caption: str):
-    """A base map of the run's region (outlines, town labels, offline)."""
-    return maps.base_map(boundary=ctx.region.boundary, municipalities=ctx.region.municipalities,
-                         places=region_places(ctx.region), title=title, caption=sources_caption(ctx.lang, caption),
-                         lang=ctx.lang)
+def new_map(region: Region, lang: str, *, title: str, caption: str) -> folium.Map:
+    """A base map of a region (outlines, town labels, offline)."""
+    return maps.base_map(boundary=region.boundary, municipalities=region.municipalities,
+                         places=region_places(region), title=title, caption=sources_caption(lang, caption),
+                         lang=lang)
 
 
 HOSPITAL_KINDS = {"acute": "acute_hospital", "neighbour_acute": "neighbour_hospital", "hospital": "other_hospital"}
 
 
-def add_hospitals(m, ctx, sites: pd.DataFrame, *, all_hospitals: bool = True) -> None:
+def add_hospitals(m: folium.Map, region: Region, sites: pd.DataFrame, *, lang: str,
+                  all_hospitals: bool = True) -> None:
     """Markers for the open acute sites, and (optionally) the region's other hospitals."""
-    lang = ctx.lang
-    popup = {"name": t("field.name", lang), "opening_hours": "Åbningstid" if lang == "da" else "Opening hours"}
+    popup = {"name": t("field.name", lang), "opening_hours": t("field.opening_hours", lang)}
     for kind, sym in HOSPITAL_KINDS.items():
         rows = sites[sites["kind"] == kind]
         if kind == "hospital" and all_hospitals:
-            h = ctx.region.facilities("hospitals")
+            h = region.facilities("hospitals")
             rows = h[h["kind"] == "hospital"]
         if rows.empty:
             continue
@@ -61,9 +70,9 @@ def add_hospitals(m, ctx, sites: pd.DataFrame, *, all_hospitals: bool = True) ->
                             show=kind != "hospital")
 
 
-def municipality_layer(ctx, table: pd.DataFrame, *, fields: dict[str, str]) -> gpd.GeoDataFrame:
+def municipality_layer(region: Region, table: pd.DataFrame, *, fields: dict[str, str]) -> gpd.GeoDataFrame:
     """Municipality polygons joined with a by-municipality table (shares as %)."""
-    munis = ctx.region.municipalities[["kode", "navn", "geometry"]].merge(
+    munis = region.municipalities[["kode", "navn", "geometry"]].merge(
         table[table["kode"] != ""].drop(columns=["municipality"], errors="ignore"), on="kode", how="left")
     for col in fields:
         if col.startswith("share"):
@@ -71,153 +80,214 @@ def municipality_layer(ctx, table: pd.DataFrame, *, fields: dict[str, str]) -> g
     return munis
 
 
-def acute_access_map(ctx, *, cells: gpd.GeoDataFrame, sites: pd.DataFrame, table: pd.DataFrame,
-                     bands, path: Path, by_hour: pd.DataFrame | None = None) -> Path:
+def _minutes_tip(lang: str) -> str:
+    return f"{t('field.travel_time', lang)} ({t('unit.min', lang)})"
+
+
+# ------------------------------------------------------------------------------------ acute
+
+
+def acute_access_map(run: RunResult, result: AcuteResult, path: Path) -> Path:
     """``acute.html``: cells by minutes to the nearest acute hospital, hospitals, municipalities."""
-    lang = ctx.lang
-    what = t("kind.acute_hospital", lang).lower()
-    title = t("map.travel_time", lang, what=what)
-    caption = ("Køretid i bil fra hver beboet km² (2020-befolkning skaleret til 2025)" if lang == "da"
-               else "Drive time from every inhabited km² (2020 population scaled to 2025)")
-    m = new_map(ctx, title=title, caption=caption)
-    tip_min = f"{t('field.travel_time', lang)} ({t('unit.min', lang)})"
-    cells = cells.assign(pop_r=np.round(cells["pop"]))
-    maps.add_cells(m, cells, column="minutes", bands=list(bands), name=title,
+    lang, region = run.lang, run.region
+    title = t("map.travel_time", lang, what=t("noun.acute_hospital", lang))
+    m = new_map(region, lang, title=title, caption=t("map.acute_caption", lang))
+    tip_min = _minutes_tip(lang)
+    cells = result.cells.assign(pop_r=np.round(result.cells["pop"]))
+    bands = list(result.bands)
+    maps.add_cells(m, cells, column="minutes", bands=bands, name=title,
                    tooltip_fields={"minutes": tip_min, "nearest_name": t("field.nearest", lang),
                                    "pop_r": t("field.population", lang)}, lang=lang)
     # per hour of day: only the cells whose time differs from the main layer (keeps the file small)
-    hour_cells = ctx.results.get("acute_cells_by_hour") or {}
-    for hour, minutes in sorted(hour_cells.items()):
+    for hour, minutes in sorted(result.cells_by_hour.items()):
         with np.errstate(invalid="ignore"):
             changed = ~np.isclose(minutes, cells["minutes"].to_numpy(), atol=0.05)
         if not changed.any():
             continue
-        label = (f"Kl. {hour:02d}: celler med længere køretid" if lang == "da"
-                 else f"At {hour:02d}:00: cells with a longer drive")
         maps.add_cells(m, cells.loc[changed].assign(minutes=np.round(minutes[changed], 1)), column="minutes",
-                       bands=list(bands), name=label, tooltip_fields={"minutes": tip_min}, lang=lang, show=False,
-                       show_legend=False)
+                       bands=bands, name=t("map.acute_hour_layer", lang, hour=f"{hour:02d}"),
+                       tooltip_fields={"minutes": tip_min}, lang=lang, show=False, show_legend=False)
     fields = {"population": t("field.population", lang),
-              **{f"share_within_{int(x)}": f"≤ {int(x)} {t('unit.min', lang)} (%)" for x in ctx.scenario.acute.thresholds
+              **{f"share_within_{int(x)}": f"≤ {int(x)} {t('unit.min', lang)} (%)" for x in result.thresholds
                  if float(x).is_integer()},
               "mean_minutes": t("report.mean_time", lang) + f" ({t('unit.min', lang)})"}
-    maps.add_municipalities(m, municipality_layer(ctx, table, fields=fields), name=t("layer.municipalities", lang),
-                            tooltip_fields=fields, lang=lang, show=False)
-    add_hospitals(m, ctx, sites)
+    maps.add_municipalities(m, municipality_layer(region, result.table, fields=fields),
+                            name=t("layer.municipalities", lang), tooltip_fields=fields, lang=lang, show=False)
+    add_hospitals(m, region, result.sites, lang=lang)
     return maps.save_map(m, path)
 
 
-def acute_loss_map(ctx, *, losses: dict[str, np.ndarray], sites: pd.DataFrame, path: Path) -> Path:
+def acute_loss_map(run: RunResult, result: AcuteResult, path: Path) -> Path:
     """``acute_n_minus_1.html``: one layer per closure / cut, cells coloured by extra minutes."""
-    lang = ctx.lang
-    title = ("Robusthed: ekstra køretid hvis et akuthospital lukker eller en forbindelse afbrydes" if lang == "da"
-             else "Resilience: extra drive time if an acute hospital closes or a link is cut")
-    caption = ("Kun berørte celler vises; vælg lag i lagkontrollen" if lang == "da"
-               else "Only affected cells are shown; pick a layer in the layer control")
-    m = new_map(ctx, title=title, caption=caption)
-    names = dict(zip(sites["site_id"], sites["name"], strict=True))
+    lang, region = run.lang, run.region
+    m = new_map(region, lang, title=t("map.n_minus_1_title", lang), caption=t("map.n_minus_1_caption", lang))
+    names = dict(zip(result.sites["site_id"], result.sites["name"], strict=True))
     tip = f"{t('field.change', lang)} ({t('unit.min', lang)})"
     first = True
-    for key, inc in losses.items():
+    for key, inc in result.loss_cells.items():
         kind, lost = key.split(":", 1)
         inc = np.where(np.isfinite(inc), inc, 999.0)
         sel = inc > 0.05
         if not sel.any():
             continue
-        label = (f"Lukket: {names.get(lost, lost)}" if lang == "da" else f"Closed: {names.get(lost, lost)}") \
-            if kind == "hospital" else (f"Afbrudt: {lost}" if lang == "da" else f"Cut: {lost}")
-        c = ctx.cells.loc[sel, ["cell_id", "pop", "geometry"]].assign(extra=np.round(inc[sel], 1))
+        label = (t("map.closed", lang, name=names.get(lost, lost)) if kind == "hospital"
+                 else t("map.cut", lang, name=lost))
+        c = run.cells.loc[sel, ["cell_id", "pop", "geometry"]].assign(extra=np.round(inc[sel], 1))
         maps.add_cells(m, c, column="extra", bands=[5, 10, 20, 30], name=label, tooltip_fields={"extra": tip},
                        lang=lang, show=first, show_legend=first,
                        colors=["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"])
         first = False
-    cut_links = _cut_link_lines(ctx)
-    if cut_links is not None and not cut_links.empty:
-        maps.add_lines(m, cut_links, name=t("map.cut_links", lang), label_field="label")
-    add_hospitals(m, ctx, sites)
+    if result.cut_lines is not None and not result.cut_lines.empty:
+        maps.add_lines(m, result.cut_lines, name=t("map.cut_links", lang), label_field="label")
+    add_hospitals(m, region, result.sites, lang=lang)
     return maps.save_map(m, path)
 
 
-def _cut_link_lines(ctx) -> gpd.GeoDataFrame | None:
-    """Straight lines of the links named in ``acute.cuts`` (for the resilience map)."""
-    import shapely
-
-    cuts = ctx.scenario.acute.cuts if ctx.scenario.acute else {}
-    if not cuts:
-        return None
-    G = ctx.graph
-    rows = []
-    wanted = {lid: name for name, ids in cuts.items() for lid in ids}
-    seen = set()
-    for u, v, d in G.edges(data=True):
-        lid = d.get("link_id")
-        if lid in wanted and lid not in seen:
-            seen.add(lid)
-            rows.append({"label": f"{wanted[lid]} ({lid})",
-                         "geometry": shapely.LineString([(G.nodes[u]["x"], G.nodes[u]["y"]),
-                                                         (G.nodes[v]["x"], G.nodes[v]["y"])])})
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:25832") if rows else None
+# ------------------------------------------------------------------------------------ houses
 
 
 def _house_bands(T: float) -> list[float]:
     return sorted({round(T / 2, 1), float(T), round(1.5 * T, 1), float(2 * T)})
 
 
-def houses_map(ctx, *, key: str, info: dict, cells_minutes: np.ndarray, nearest: np.ndarray, sites: pd.DataFrame,
-               candidates: pd.DataFrame, coverage: pd.DataFrame, max_minutes: float, path: Path) -> Path:
+#: Per kind of house: the map symbol and the i18n nouns (singular, plural).
+HOUSE_KINDS = {
+    "health_houses": {"symbol": "health_house", "one": "noun.health_house", "many": "noun.health_houses"},
+    "psychiatry_houses": {"symbol": "psychiatry_house", "one": "noun.psychiatry_house",
+                          "many": "noun.psychiatry_houses"},
+}
+
+
+def houses_map(run: RunResult, result: HousesResult, path: Path) -> Path:
     """``<kind>.html``: cells by minutes to the nearest chosen house; existing, new and candidate sites."""
-    lang = ctx.lang
-    what = info["en"] if lang == "en" else info["da"]
-    title = (f"Forslag: {len(sites)} {what.replace('hus', 'huse')} — køretid til nærmeste" if lang == "da"
-             else f"Proposal: {len(sites)} {what}s — drive time to the nearest")
+    lang, region = run.lang, run.region
+    info = HOUSE_KINDS[result.kind]
+    what, houses = t(info["one"], lang), t(info["many"], lang)
+    sites, max_minutes = result.sites, result.section.max_minutes
     n_new = int((sites["status"] == "new").sum())
-    caption = (f"{n_new} nye placeringer valgt af optimeringsmodellen, eksisterende huse bevaret" if lang == "da"
-               else f"{n_new} new sites chosen by the optimisation model, existing houses kept")
-    m = new_map(ctx, title=title, caption=caption)
+    m = new_map(region, lang, title=t("map.houses_title", lang, n=len(sites), houses=houses),
+                caption=t("map.houses_caption", lang, n_new=n_new))
     names = dict(zip(sites["site_id"], sites["name"], strict=True))
-    cells = ctx.cells[["cell_id", "pop", "geometry"]].assign(
-        minutes=np.round(cells_minutes, 1), house=[names.get(s, "") for s in nearest], pop_r=np.round(ctx.cells["pop"]))
-    tip = f"{t('field.travel_time', lang)} ({t('unit.min', lang)})"
+    cells = run.cells[["cell_id", "pop", "geometry"]].assign(
+        minutes=np.round(result.minutes, 1), house=[names.get(s, "") for s in result.nearest],
+        pop_r=np.round(run.cells["pop"]))
     maps.add_cells(m, cells, column="minutes", bands=_house_bands(max_minutes),
                    name=t("map.travel_time", lang, what=what),
-                   tooltip_fields={"minutes": tip, "house": t("field.nearest", lang), "pop_r": t("field.population", lang)},
+                   tooltip_fields={"minutes": _minutes_tip(lang), "house": t("field.nearest", lang),
+                                   "pop_r": t("field.population", lang)},
                    lang=lang)
     T = int(max_minutes) if float(max_minutes).is_integer() else max_minutes
     fields = {"population": t("field.population", lang), f"share_within_{T}": f"≤ {T} {t('unit.min', lang)} (%)",
               "mean_minutes": t("report.mean_time", lang) + f" ({t('unit.min', lang)})"}
-    maps.add_municipalities(m, municipality_layer(ctx, coverage, fields=fields), name=t("layer.municipalities", lang),
-                            tooltip_fields=fields, lang=lang, show=False)
+    maps.add_municipalities(m, municipality_layer(region, result.coverage, fields=fields),
+                            name=t("layer.municipalities", lang), tooltip_fields=fields, lang=lang, show=False)
     popup = {"name": t("field.name", lang), "population": t("field.population", lang)}
     existing = sites[sites["status"] != "new"].assign(population=lambda d: np.round(d["population"]))
     new = sites[sites["status"] == "new"].assign(population=lambda d: np.round(d["population"]))
     if not existing.empty:
-        maps.add_facilities(m, existing, kind=info["symbol"],
-                            name=(f"Eksisterende {what.replace('hus', 'huse')}" if lang == "da" else f"Existing {what}s"),
+        maps.add_facilities(m, existing, kind=info["symbol"], name=t("map.existing_houses", lang, houses=houses),
                             popup_fields=popup, lang=lang)
     if not new.empty:
-        maps.add_facilities(m, new, kind="chosen_site",
-                            name=(f"Nye {what.replace('hus', 'huse')} (forslag)" if lang == "da" else f"New {what}s (proposed)"),
+        maps.add_facilities(m, new, kind="chosen_site", name=t("map.new_houses", lang, houses=houses),
                             popup_fields=popup, lang=lang)
-    rest = candidates[~candidates["site_id"].isin(sites["site_id"])]
+    rest = result.candidates[~result.candidates["site_id"].isin(sites["site_id"])]
     if not rest.empty:
         maps.add_facilities(m, rest, kind="candidate_site", name=t("kind.candidate_site", lang), lang=lang, show=False)
     return maps.save_map(m, path)
 
 
-def joint_houses_map(ctx, *, sites: pd.DataFrame, minutes_by: dict, sec, path: Path) -> Path:
+def joint_houses_map(run: RunResult, result: JointHousesResult, path: Path) -> Path:
     """``joint_houses.html``: one cell layer per house type; sites by type, co-located ones marked."""
-    lang = ctx.lang
-    title = ("Fælles placering af sundheds- og psykiatrihuse" if lang == "da"
-             else "Joint placement of health and psychiatry houses")
-    m = new_map(ctx, title=title, caption=("Vælg lag for sundhedshuse eller psykiatrihuse" if lang == "da"
-                                            else "Pick the health-house or psychiatry-house layer"))
-    tip = f"{t('field.travel_time', lang)} ({t('unit.min', lang)})"
+    lang, sec = run.lang, result.section
+    m = new_map(run.region, lang, title=t("map.joint_title", lang), caption=t("map.joint_caption", lang))
     for i, (part, kind) in enumerate((("health", "health_house"), ("psychiatry", "psychiatry_house"))):
         T = getattr(sec, part).max_minutes
-        maps.add_cells(m, ctx.cells[["cell_id", "geometry"]].assign(minutes=np.round(minutes_by[part], 1)),
-                       column="minutes", bands=_house_bands(T), name=t("map.travel_time", lang, what=t(f"kind.{kind}", lang).lower()),
-                       tooltip_fields={"minutes": tip}, lang=lang, show=i == 0, show_legend=i == 0)
-        rows = sites[sites[f"{part}_house"]]
+        maps.add_cells(m, run.cells[["cell_id", "geometry"]].assign(minutes=np.round(result.minutes_by[part], 1)),
+                       column="minutes", bands=_house_bands(T),
+                       name=t("map.travel_time", lang, what=t(f"noun.{kind}", lang)),
+                       tooltip_fields={"minutes": _minutes_tip(lang)}, lang=lang, show=i == 0, show_legend=i == 0)
+        rows = result.sites[result.sites[f"{part}_house"]]
         if not rows.empty:
             maps.add_facilities(m, rows, kind=kind, name=t(f"kind.{kind}", lang), lang=lang)
     return maps.save_map(m, path)
+
+
+# ------------------------------------------------------------------------------------ prehospital
+
+RESOURCES = ("ambulance", "physician_car", "helicopter")
+
+
+def prehospital_map(run: RunResult, result: PrehospitalResult, path: Path) -> Path:
+    """``prehospital.html``: first-arrival minutes per hour, sites, areas missing a target."""
+    lang = run.lang
+    sec = run.scenario.prehospital
+    assert sec is not None
+    cell_gdf = result.cells
+    m = maps.base_map(boundary=run.region.boundary, municipalities=run.region.municipalities,
+                      title=t("map.prehospital_title", lang), caption=t("map.prehospital_caption", lang), lang=lang)
+    res_label = {r: t(f"resource.{r}", lang) for r in RESOURCES}
+    for i, h in enumerate(result.by_hour):
+        s = f"h{h:02d}"
+        layer = cell_gdf[["navn", "pop", "geometry"]].copy()
+        layer["first"] = cell_gdf[f"first_{s}"]
+        layer["by"] = [res_label.get(x, "") for x in cell_gdf[f"first_by_{s}"]]
+        layer["amb"] = cell_gdf[f"amb_{s}"]
+        maps.add_cells(m, layer, column="first", bands=sec.bands, name=t("map.first_unit_layer", lang, hour=f"{h:02d}"),
+                       lang=lang, show=i == 0, show_legend=True,
+                       tooltip_fields={"navn": t("field.municipality", lang), "first": t("field.first_unit_min", lang),
+                                       "by": t("field.first", lang), "amb": t("field.ambulance_min", lang)})
+    if result.postcodes is not None and result.postcode_areas is not None:
+        region_shape = run.region.boundary.geometry.union_all()
+        hours = list(result.by_hour)
+        h0 = hours[0]
+        # (column, which postcodes, label, colour, weight, dash, shown)
+        layers: list[tuple[str, str, str, str, float, str | None, bool]] = [
+            (f"misses_h{h0:02d}", "several", t("map.misses_several", lang, hour=f"{h0:02d}"), "#d50000", 3.0, None,
+             True),
+            (f"misses_h{h0:02d}", "one", t("map.misses_one", lang, hour=f"{h0:02d}"), "#ff6d00", 1.5, "5 4", True),
+        ]
+        for h in hours[1:]:
+            layers.append((f"misses_h{h:02d}", "any", t("map.misses_any", lang, hour=f"{h:02d}"), "#6a1b9a", 2.0,
+                           "6 4", False))
+        layers.append((f"first_misses_h{h0:02d}", "any", t("map.first_misses", lang, hour=f"{h0:02d}"), "#0d47a1",
+                       2.0, "2 4", False))
+        for col, which, name, color, weight, dash, show in layers:
+            lines = _miss_outlines(result.postcode_areas, result.postcodes, col, region_shape, which=which)
+            if lines is None:
+                continue
+            maps.add_lines(m, lines, name=name, color=color, weight=weight, dash=dash, label_field="label", show=show)
+    hours_popup = {"site_id": t("field.id", lang), "hours": t("field.hours", lang)}
+    maps.add_facilities(m, result.stations, kind="ambulance_station", name=t("map.ambulance_stations", lang),
+                        popup_fields=hours_popup, lang=lang)
+    if len(result.cars):
+        maps.add_facilities(m, result.cars, kind="physician_car", name=t("map.physician_cars", lang),
+                            popup_fields=hours_popup, lang=lang)
+    if len(result.helicopters):
+        maps.add_facilities(m, result.helicopters, kind="helicopter_base", name=t("map.helicopter_bases", lang),
+                            popup_fields={"site_id": t("field.id", lang)}, lang=lang)
+    return maps.save_map(m, path)
+
+
+def _miss_outlines(postcodes: gpd.GeoDataFrame, pc_table: pd.DataFrame, column: str, region_shape: object, *,
+                   which: str = "any") -> gpd.GeoDataFrame | None:
+    """Outlines (clipped to the region) of the postcodes whose ``column`` lists missed targets.
+
+    ``which``: ``"any"`` (one or more missed), ``"one"`` (exactly one), ``"several"`` (two or more).
+    """
+    n = pc_table[column].fillna("").astype(str).str.split().str.len()
+    sel = {"any": n >= 1, "one": n == 1, "several": n >= 2}[which]
+    miss = pc_table[sel][["postcode", "name", column]]
+    if miss.empty:
+        return None
+    shapes = postcodes[["postcode", "geometry"]].merge(miss, on="postcode")
+    clipped = shapes.geometry.intersection(region_shape)
+    keep = ~clipped.is_empty
+    labels = [
+        f"{p} {n}: {x}"
+        for p, n, x in zip(shapes["postcode"], shapes["name"], shapes[column], strict=True)
+    ]
+    return gpd.GeoDataFrame(
+        {"label": np.asarray(labels, dtype=object)[keep.to_numpy()]},
+        geometry=clipped[keep].boundary.to_numpy(),
+        crs=postcodes.crs,
+    )

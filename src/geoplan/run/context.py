@@ -22,42 +22,22 @@ from geoplan.region import Region
 from geoplan.routing import AccessModel, CompiledGraph, TravelTimeMatrix
 
 
-@dataclass(frozen=True)
-class CellMeasure:
-    """A per-cell time measure a step publishes, for reports and ``geoplan compare``.
+@dataclass(eq=False)
+class RunContext:
+    """Everything the steps of a run share, built lazily and once: the road graph
+    (with the scenario's cuts), its compiled form, the cells and the travel-time
+    matrices already computed. Steps read it; they return their results instead
+    of storing them here, and never write files.
 
     Attributes
     ----------
-    minutes
-        One value per row of ``ctx.cells`` (inf = unreachable).
-    label_da, label_en
-        What the minutes are to, as it reads after "nearest": "akuthospital" / "acute hospital".
-    thresholds
-        Minutes at which shares are reported.
+    scenario, region
+        What is run, where.
     """
-
-    minutes: np.ndarray
-    label_da: str
-    label_en: str
-    thresholds: tuple[float, ...]
-
-    def label(self, lang: str) -> str:
-        return self.label_en if lang == "en" else self.label_da
-
-
-@dataclass
-class RunContext:
-    """Everything the steps of a run share (built lazily, once)."""
 
     scenario: Scenario
     region: Region
-    out: Path
-    timings: dict[str, float] = field(default_factory=dict)
-    written: list[str] = field(default_factory=list)
-    headlines: list[dict] = field(default_factory=list)
-    results: dict = field(default_factory=dict)
-    measures: dict[str, CellMeasure] = field(default_factory=dict)
-    _matrices: dict = field(default_factory=dict, repr=False)
+    _matrices: dict[tuple[object, ...], TravelTimeMatrix] = field(default_factory=dict, repr=False)
 
     @property
     def lang(self) -> str:
@@ -74,7 +54,7 @@ class RunContext:
         G = self.region.network(self.scenario.network.source)
         cut = list(self.scenario.network.cut_links) + list(self.scenario.network.stop_ferries)
         if cut:
-            G = remove_links(G, cut, scenario_path=self.scenario.path)
+            G = remove_links(G, cut, scenario_path=self.scenario.file_of("network"))
         return G
 
     @cached_property
@@ -112,7 +92,8 @@ class RunContext:
         return self._matrices[key]
 
 
-def remove_links(G: nx.MultiDiGraph, link_ids: list[str], *, scenario_path=None) -> nx.MultiDiGraph:
+def remove_links(G: nx.MultiDiGraph, link_ids: list[str], *, scenario_path: Path | None = None,
+                 key: str = "network.cut_links / stop_ferries") -> nx.MultiDiGraph:
     """A copy of ``G`` without the edges whose ``link_id`` is listed.
 
     Raises
@@ -124,7 +105,7 @@ def remove_links(G: nx.MultiDiGraph, link_ids: list[str], *, scenario_path=None)
     unknown = sorted(set(link_ids) - known)
     if unknown:
         sample = ", ".join(sorted(known)[:8])
-        raise ScenarioError(scenario_path, f"network.cut_links / stop_ferries: unknown link_id {unknown}",
+        raise ScenarioError(scenario_path, f"{key}: unknown link_id {unknown}",
                             f"use link_id values from the region folder's network/links.csv (e.g. {sample})")
     H = G.copy()
     drop = [(u, v, k) for u, v, k, d in H.edges(keys=True, data=True) if d.get("link_id") in set(link_ids)]
@@ -133,7 +114,8 @@ def remove_links(G: nx.MultiDiGraph, link_ids: list[str], *, scenario_path=None)
 
 
 def select_sites(table: gpd.GeoDataFrame, *, ids: list[str] | None, kinds: list[str], exclude: list[str],
-                 key: str, scenario_path, table_file: Path, id_column: str = "site_id") -> gpd.GeoDataFrame:
+                 key: str, scenario_path: Path | None, table_file: Path,
+                 id_column: str = "site_id") -> gpd.GeoDataFrame:
     """Rows of a fact table chosen by scenario keys; unknown ids are a clear error."""
     known = set(table[id_column])
     for label, lst in ((f"{key}.include", ids or []), (f"{key}.exclude", exclude)):
@@ -158,4 +140,4 @@ def municipality_names(ctx: RunContext) -> dict[str, str]:
     return dict(zip(ctx.region.municipalities["kode"], ctx.region.municipalities["navn"], strict=True))
 
 
-__all__ = ["CellMeasure", "RunContext", "cells_frame", "municipality_names", "remove_links", "select_sites"]
+__all__ = ["RunContext", "cells_frame", "municipality_names", "remove_links", "select_sites"]

@@ -1,9 +1,10 @@
 """Run a scenario: region → network → travel times → measures → tables and maps.
 
-:func:`run_scenario` is what ``geoplan run`` calls. Each section of the
-scenario has a step function (``acute``, ``prehospital``, ``health_houses`` …)
-that reads a :class:`RunContext` and writes its outputs into the run's staging
-folder; the folder replaces ``maps/<name>/`` only when all steps succeed.
+:func:`run_scenario` is what ``geoplan run`` and :func:`geoplan.run_scenario`
+call: the steps (:data:`geoplan.run.steps.STEPS`) compute typed results, then
+the output layer (:func:`geoplan.output.writer.write_run`) writes them into a
+staging folder that replaces ``maps/<name>/`` only when everything succeeded.
+This module is the one place where computing meets writing.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import time
 from pathlib import Path
 
 from geoplan import progress
-from geoplan.config import Scenario
-from geoplan.output.files import staged_directory
-from geoplan.region import load_region
+from geoplan.config import Scenario, load_scenario
+from geoplan.region import Region, load_region
 from geoplan.run.context import RunContext
+from geoplan.run.results import RunResult, StepResult
+from geoplan.run.steps import STEPS
 
 
 def default_output_dir(scenario: Scenario) -> Path:
@@ -23,43 +25,64 @@ def default_output_dir(scenario: Scenario) -> Path:
     return Path.cwd() / "maps" / scenario.name
 
 
-def run_scenario(scenario: Scenario, *, out: Path | None = None) -> RunContext:
-    """Run every section of a scenario and write its outputs atomically.
+def compute_scenario(scenario: Scenario, *, region: Region | None = None) -> RunResult:
+    """Run every step of a scenario and return the results; nothing is written.
 
     Parameters
     ----------
     scenario
-        A validated scenario (:func:`geoplan.config.scenario.load_scenario`).
+        A validated scenario.
+    region
+        The region, when already loaded (must be the scenario's); default: loaded here.
+    """
+    t0 = time.perf_counter()
+    region = region if region is not None else load_region(scenario.region)
+    ctx = RunContext(scenario=scenario, region=region)
+    results: dict[str, StepResult] = {}
+    timings: dict[str, float] = {}
+    for step in STEPS:
+        if getattr(scenario, step.section) is None:
+            continue
+        progress.step(f"— {step.section}")
+        t = time.perf_counter()
+        results[step.section] = step.compute(ctx)
+        timings[step.section] = time.perf_counter() - t
+        timings.update(results[step.section].timings)
+    timings["compute"] = time.perf_counter() - t0
+    return RunResult(scenario=scenario, region=region, steps=results, timings=timings)
+
+
+def run_scenario(scenario: Scenario | str | Path, *, out: str | Path | None = None, write: bool = True,
+                 region: Region | None = None) -> RunResult:
+    """Run every section of a scenario and (by default) write its outputs atomically.
+
+    Parameters
+    ----------
+    scenario
+        A scenario, or the path of a scenario file (:func:`geoplan.config.load_scenario`;
+        ``"scenarios/baseline.toml"`` finds the packaged one from any folder).
     out
         Output folder (default :func:`default_output_dir`). Replaced as a
         whole on success; untouched on failure.
+    write
+        ``False``: compute only (``result.out`` stays ``None``).
+    region
+        An already loaded region to reuse.
 
     Returns
     -------
-    RunContext
-        With ``written`` (file names), ``timings`` and ``headlines``.
+    RunResult
+        Per-step results, headlines, measures, ``written`` (file names) and ``timings``.
     """
-    from geoplan.run import steps
-
-    out = Path(out) if out is not None else default_output_dir(scenario)
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     t0 = time.perf_counter()
-    region = load_region(scenario.region)
-    with staged_directory(out) as tmp:
-        ctx = RunContext(scenario=scenario, region=region, out=tmp)
-        for name, fn in steps.STEPS:
-            if getattr(scenario, name) is None:
-                continue
-            progress.step(f"— {name}")
-            t = time.perf_counter()
-            fn(ctx)
-            ctx.timings[name] = time.perf_counter() - t
-        if scenario.output.report:
-            from geoplan.output.report import write_report
+    result = compute_scenario(sc, region=region)
+    if write:
+        from geoplan.output.writer import write_run
 
-            write_report(ctx)
-        ctx.timings["total"] = time.perf_counter() - t0
-    ctx.out = out
-    return ctx
+        write_run(result, Path(out) if out is not None else default_output_dir(sc))
+    result.timings["total"] = time.perf_counter() - t0
+    return result
 
 
-__all__ = ["default_output_dir", "run_scenario"]
+__all__ = ["compute_scenario", "default_output_dir", "run_scenario"]

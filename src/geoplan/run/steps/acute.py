@@ -1,7 +1,8 @@
 """The ``[acute]`` step: drive times to the acute hospitals.
 
-Writes
-------
+:func:`acute` computes an :class:`~geoplan.run.results.AcuteResult` and writes
+nothing; :func:`geoplan.output.acute.write_acute` turns it into these files:
+
 acute_access_by_municipality.csv
     Population, shares within each threshold, mean and 95th percentile minutes
     to the nearest open acute hospital, per municipality and for the region.
@@ -23,23 +24,24 @@ acute.html, acute_n_minus_1.html
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geoplan import progress
 from geoplan.errors import ScenarioError
-from geoplan.measures.coverage import access_by_group, round_table
+from geoplan.measures.coverage import access_by_group, round_table, threshold_key, weighted_mean
 from geoplan.measures.hours import is_open
-from geoplan.output.files import write_csv, write_gpkg
 from geoplan.routing import CompiledGraph
 from geoplan.run.context import (
-    CellMeasure,
     RunContext,
     cells_frame,
     municipality_names,
     remove_links,
     select_sites,
 )
+from geoplan.run.results import AcuteResult, CellMeasure, Headline
 
 ACUTE_KINDS = ["acute"]
 NEIGHBOUR_KINDS = ["neighbour_acute"]
@@ -48,29 +50,31 @@ FUNCTIONS = ["emergency_department", "stroke_thrombolysis", "thrombectomy", "pci
              "obstetrics", "psychiatric_emergency"]
 
 
-def acute_sites(ctx: RunContext) -> pd.DataFrame:
+def acute_sites(ctx: RunContext) -> gpd.GeoDataFrame:
     """The acute hospitals a scenario counts (own + neighbours' when cross_border), with opening hours."""
     sec = ctx.scenario.acute
+    assert sec is not None
     table_file = ctx.region.folder / "hospitals.csv"
     hospitals = _hospitals(ctx)
     kinds = ACUTE_KINDS + (NEIGHBOUR_KINDS if sec.cross_border else [])
     sites = select_sites(hospitals, ids=sec.include, kinds=kinds, exclude=sec.exclude, key="acute",
-                         scenario_path=ctx.scenario.path, table_file=table_file)
+                         scenario_path=ctx.scenario.file_of("acute"), table_file=table_file)
     if sec.at_hour is not None:
         sites = sites[[is_open(h, hour=sec.at_hour) for h in sites["opening_hours"]]].reset_index(drop=True)
     if sites.empty:
-        raise ScenarioError(ctx.scenario.path, "acute: no acute hospital is left open",
+        raise ScenarioError(ctx.scenario.file_of("acute.exclude"), "acute: no acute hospital is left open",
                             "remove some ids from acute.exclude (or check acute.at_hour and opening_hours)")
     return sites
 
 
-def _hospitals(ctx: RunContext):
+def _hospitals(ctx: RunContext) -> gpd.GeoDataFrame:
     sec = ctx.scenario.acute
+    assert sec is not None
     table_file = ctx.region.folder / "hospitals.csv"
     hospitals = ctx.region.facilities("hospitals")
     unknown = sorted(set(sec.opening_hours) - set(hospitals["site_id"]))
     if unknown:
-        raise ScenarioError(ctx.scenario.path, f"acute.opening_hours: unknown facility {unknown}",
+        raise ScenarioError(ctx.scenario.file_of("acute.opening_hours"), f"acute.opening_hours: unknown facility {unknown}",
                             f"use site_id values from {table_file}")
     hours = hospitals["opening_hours"].fillna("").astype(str)
     hospitals["opening_hours"] = [sec.opening_hours.get(s, h) for s, h in zip(hospitals["site_id"], hours, strict=True)]
@@ -79,7 +83,7 @@ def _hospitals(ctx: RunContext):
             is_open(spec, hour=0)
         except ValueError as exc:
             where = "acute.opening_hours" if site in sec.opening_hours else f"{table_file} (site {site})"
-            raise ScenarioError(ctx.scenario.path if site in sec.opening_hours else table_file,
+            raise ScenarioError(ctx.scenario.file_of("acute.opening_hours") if site in sec.opening_hours else table_file,
                                 f"{where}: {exc}", "use the form '00-24' or 'Mo-Fr 08-22; Sa-Su 10-18'") from exc
     for f in FUNCTIONS:
         if f in hospitals.columns:
@@ -102,9 +106,16 @@ def _nearest_minutes(ctx: RunContext, sites: pd.DataFrame, *, compiled: Compiled
     return matrix.subset(destinations=sites["site_id"].to_numpy()).nearest()
 
 
-def acute(ctx: RunContext) -> None:
-    """Drive time from every cell to the nearest open acute hospital (and the optional analyses)."""
+def acute(ctx: RunContext) -> AcuteResult:
+    """Drive time from every cell to the nearest open acute hospital (and the optional analyses).
+
+    Returns
+    -------
+    AcuteResult
+        Tables, cells, headlines and the ``"acute"`` cell measure; nothing is written.
+    """
     sec = ctx.scenario.acute
+    assert sec is not None
     sites = acute_sites(ctx)
     near = _nearest_minutes(ctx, sites)
     minutes = near["minutes"].to_numpy()
@@ -113,68 +124,47 @@ def acute(ctx: RunContext) -> None:
     table = access_by_group(minutes, ctx.cells["pop"], ctx.cells["kode"], thresholds=sec.thresholds,
                             group_names=names, total_label=region_label)
     table = round_table(table)
-    write_csv(table, ctx.out / "acute_access_by_municipality.csv")
     site_names = dict(zip(sites["site_id"], sites["name"], strict=True))
     cells = cells_frame(ctx, minutes=np.round(minutes, 2), nearest_site=near["nearest"].to_numpy(),
                         nearest_name=[site_names.get(s, "") for s in near["nearest"]])
-    write_gpkg(cells, ctx.out / "acute_access_cells.gpkg", layer="acute_access")
-    ctx.written += ["acute_access_by_municipality.csv", "acute_access_cells.gpkg"]
     total = table.iloc[-1]
-    ctx.headlines += acute_headlines(total, thresholds=sec.thresholds)
-    results = {"table": table, "cells": cells, "sites": sites}
-    ctx.measures["acute"] = CellMeasure(minutes=minutes, label_da="akuthospital",
-                                        label_en="acute hospital", thresholds=tuple(sec.thresholds))
-    ctx.results["acute"] = results
-
+    result = AcuteResult(
+        step="acute", sites=sites, table=table, cells=cells, thresholds=tuple(sec.thresholds),
+        bands=tuple(sec.bands), headlines=acute_headlines(total, thresholds=sec.thresholds),
+        measures={"acute": CellMeasure(minutes=minutes, label_key="noun.acute_hospital",
+                                       thresholds=tuple(sec.thresholds))},
+    )
     if sec.hours:
-        results["by_hour"] = _by_hour(ctx, sites)
+        result.by_hour, result.cells_by_hour = _by_hour(ctx, sites)
     if sec.by_function or sec.n_minus_1 or sec.cuts:
         hospitals = _hospitals(ctx)
-        results["by_function"] = _by_function(ctx, hospitals) if sec.by_function else None
-    if sec.n_minus_1 or sec.cuts:
-        results["n_minus_1"] = _n_minus_1(ctx, sites, hospitals)
-
-    if ctx.scenario.output.maps:
-        from geoplan.output.scenario_maps import acute_access_map, acute_loss_map
-
-        acute_access_map(ctx, cells=cells, sites=sites, table=table, bands=sec.bands, path=ctx.out / "acute.html",
-                         by_hour=results.get("by_hour"))
-        ctx.written.append("acute.html")
-        if results.get("n_minus_1") is not None:
-            acute_loss_map(ctx, losses=ctx.results["n_minus_1_cells"], sites=sites, path=ctx.out / "acute_n_minus_1.html")
-            ctx.written.append("acute_n_minus_1.html")
+        if sec.by_function:
+            result.by_function = _by_function(ctx, hospitals)
+        if sec.n_minus_1 or sec.cuts:
+            result.n_minus_1, result.loss_cells = _n_minus_1(ctx, sites, hospitals)
+            result.cut_lines = cut_link_lines(ctx)
     within30 = total.get("share_within_30", np.nan)
     progress.step(f"acute: {100 * within30:.1f} % within 30 min, mean {total['mean_minutes']:.1f} min")
+    return result
 
 
-def acute_headlines(total: pd.Series, *, thresholds) -> list[dict]:
+def acute_headlines(total: pd.Series, *, thresholds: list[float]) -> list[Headline]:
     """Headline sentences (da/en) from the region row of the access table."""
-    from geoplan.i18n import fmt_number
-
-    out = []
     t = 30 if 30 in thresholds else thresholds[len(thresholds) // 2]
     share = 100 * float(total[f"share_within_{int(t)}"])
-    out.append({
-        "key": f"acute_within_{int(t)}", "value": share,
-        "da": f"{fmt_number(share, 'da', digits=1)} % af borgerne bor inden for {int(t)} minutters kørsel "
-              "fra et akuthospital.",
-        "en": f"{fmt_number(share, 'en', digits=1)} % of citizens live within {int(t)} minutes' drive "
-              "of an acute hospital.",
-    })
     mean, p95 = float(total["mean_minutes"]), float(total["p95_minutes"])
-    out.append({
-        "key": "acute_mean", "value": mean,
-        "da": f"Den gennemsnitlige køretid til nærmeste akuthospital er {fmt_number(mean, 'da', digits=1)} min; "
-              f"95 % af borgerne har højst {fmt_number(p95, 'da', digits=0)} min.",
-        "en": f"The mean drive to the nearest acute hospital is {fmt_number(mean, 'en', digits=1)} min; "
-              f"95 % of citizens have at most {fmt_number(p95, 'en', digits=0)} min.",
-    })
-    return out
+    return [
+        Headline.from_label(f"acute_within_{int(t)}", share, "headline.acute_within",
+                            numbers={"share": (share, 1)}, minutes=int(t)),
+        Headline.from_label("acute_mean", mean, "headline.acute_mean",
+                            numbers={"mean": (mean, 1), "p95": (p95, 0)}),
+    ]
 
 
-def _by_hour(ctx: RunContext, sites: pd.DataFrame) -> pd.DataFrame:
-    """Coverage per hour of day with the sites open at that hour."""
+def _by_hour(ctx: RunContext, sites: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, np.ndarray]]:
+    """Coverage per hour of day with the sites open at that hour (table, minutes per cell per hour)."""
     sec = ctx.scenario.acute
+    assert sec is not None
     names = municipality_names(ctx)
     frames = []
     cells_by_hour = {}
@@ -188,11 +178,7 @@ def _by_hour(ctx: RunContext, sites: pd.DataFrame) -> pd.DataFrame:
         t.insert(0, "open_sites", ";".join(open_sites["site_id"]))
         t.insert(0, "hour", hour)
         frames.append(t)
-    table = round_table(pd.concat(frames, ignore_index=True))
-    write_csv(table, ctx.out / "acute_access_by_hour.csv")
-    ctx.written.append("acute_access_by_hour.csv")
-    ctx.results["acute_cells_by_hour"] = cells_by_hour
-    return table
+    return round_table(pd.concat(frames, ignore_index=True)), cells_by_hour
 
 
 def _function_sites(hospitals: pd.DataFrame, function: str, *, cross_border: bool, exclude: list[str]) -> pd.DataFrame:
@@ -208,6 +194,7 @@ def _functions_present(hospitals: pd.DataFrame) -> list[str]:
 def _by_function(ctx: RunContext, hospitals: pd.DataFrame) -> pd.DataFrame:
     """Minutes to the nearest site offering each function, by municipality."""
     sec = ctx.scenario.acute
+    assert sec is not None
     names = municipality_names(ctx)
     frames = []
     for f in _functions_present(hospitals):
@@ -218,27 +205,28 @@ def _by_function(ctx: RunContext, hospitals: pd.DataFrame) -> pd.DataFrame:
         t.insert(0, "sites", ";".join(fs["site_id"]))
         t.insert(0, "function", f)
         frames.append(t)
-    table = round_table(pd.concat(frames, ignore_index=True))
-    write_csv(table, ctx.out / "acute_by_function.csv")
-    ctx.written.append("acute_by_function.csv")
-    return table
+    return round_table(pd.concat(frames, ignore_index=True))
 
 
-def _loss_rows(ctx, *, loss_type, lost, lost_name, function, before, after, thresholds, names, label):
-    """Rows (per municipality + total) describing the change from ``before`` to ``after`` minutes."""
-    pop = ctx.cells["pop"].to_numpy()
-    kode = ctx.cells["kode"].to_numpy()
+def loss_rows(*, pop: np.ndarray, kode: np.ndarray, loss_type: str, lost: str, lost_name: str, function: str,
+              before: np.ndarray, after: np.ndarray, thresholds: list[float], names: dict[str, str],
+              label: str) -> list[dict[str, object]]:
+    """Rows (per municipality + total) describing the change from ``before`` to ``after`` minutes.
+
+    ``affected`` cells are those whose time grows; ``cut_off`` those that can no
+    longer reach any site (``after`` infinite where ``before`` was finite).
+    """
     with np.errstate(invalid="ignore"):
         inc = after - before
     inc = np.where(np.isfinite(inc), inc, np.where(np.isfinite(before) & ~np.isfinite(after), np.inf, 0.0))
     affected = inc > 1e-6
-    rows = []
+    rows: list[dict[str, object]] = []
     groups = [(k, kode == k) for k in sorted(set(kode))] + [("", np.ones(len(kode), bool))]
     for k, sel in groups:
         a = sel & affected
         w = pop[a]
         finite = np.isfinite(inc[a])
-        row = {
+        row: dict[str, object] = {
             "loss_type": loss_type, "lost": lost, "lost_name": lost_name, "function": function,
             "kode": k, "municipality": names.get(k, label) if k else label,
             "population": float(pop[sel].sum()),
@@ -248,34 +236,37 @@ def _loss_rows(ctx, *, loss_type, lost, lost_name, function, before, after, thre
             "max_increase_minutes": float(inc[a][finite].max()) if finite.any() else 0.0,
         }
         for t in thresholds:
-            tt = int(t) if float(t).is_integer() else t
+            tt = threshold_key(t)
             b = float(pop[sel & (before <= t)].sum())
             af = float(pop[sel & (after <= t)].sum())
             row[f"lose_within_{tt}"] = b - af
             row[f"share_within_{tt}_after"] = af / max(float(pop[sel].sum()), 1e-9)
-        row["mean_minutes_before"] = _wmean(before[sel], pop[sel])
-        row["mean_minutes_after"] = _wmean(after[sel], pop[sel])
+        row["mean_minutes_before"] = weighted_mean(before[sel], pop[sel])
+        row["mean_minutes_after"] = weighted_mean(after[sel], pop[sel])
         rows.append(row)
     return rows
 
 
-def _wmean(m, w):
-    f = np.isfinite(m)
-    return float(np.average(m[f], weights=w[f])) if w[f].sum() > 0 else float("nan")
+def _n_minus_1(ctx: RunContext, sites: pd.DataFrame,
+               hospitals: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Close each own acute hospital in turn, and cut each listed set of links.
 
-
-def _n_minus_1(ctx: RunContext, sites: pd.DataFrame, hospitals: pd.DataFrame) -> pd.DataFrame:
-    """Close each own acute hospital in turn, and cut each listed set of links."""
+    Returns the loss table and, per loss (``hospital:<id>`` / ``link:<name>``), the
+    extra minutes to the nearest acute hospital per cell.
+    """
     sec = ctx.scenario.acute
+    assert sec is not None
     names = municipality_names(ctx)
     label = ctx.region.title(ctx.lang)
+    pop = ctx.cells["pop"].to_numpy()
+    kode = ctx.cells["kode"].to_numpy()
     functions = ["acute"] + _functions_present(hospitals)
     # minutes per function with everything open
     fsites = {"acute": sites}
     for f in functions[1:]:
         fsites[f] = _function_sites(hospitals, f, cross_border=sec.cross_border, exclude=sec.exclude)
     base = {f: _nearest_minutes(ctx, s)["minutes"].to_numpy() for f, s in fsites.items()}
-    rows: list[dict] = []
+    rows: list[dict[str, object]] = []
     loss_cells: dict[str, np.ndarray] = {}
     own = sites[sites["kind"].isin(ACUTE_KINDS)]
     with progress.task("N-1: closing each acute hospital", total=len(own) + len(sec.cuts)) as advance:
@@ -286,26 +277,43 @@ def _n_minus_1(ctx: RunContext, sites: pd.DataFrame, hospitals: pd.DataFrame) ->
                     after = base[f]
                 else:
                     after = _nearest_minutes(ctx, s[s["site_id"] != h["site_id"]])["minutes"].to_numpy()
-                rows += _loss_rows(ctx, loss_type="hospital", lost=h["site_id"], lost_name=h["name"], function=f,
-                                   before=base[f], after=after, thresholds=sec.thresholds, names=names, label=label)
+                rows += loss_rows(pop=pop, kode=kode, loss_type="hospital", lost=h["site_id"], lost_name=h["name"],
+                                  function=f, before=base[f], after=after, thresholds=sec.thresholds, names=names,
+                                  label=label)
                 if f == "acute":
                     with np.errstate(invalid="ignore"):
                         loss_cells[f"hospital:{h['site_id']}"] = after - base[f]
             advance(1)
         for cut_name, link_ids in sorted(sec.cuts.items()):
-            G = remove_links(ctx.graph, link_ids, scenario_path=ctx.scenario.path)
+            G = remove_links(ctx.graph, link_ids, scenario_path=ctx.scenario.file_of("acute.cuts"),
+                             key=f"acute.cuts.{cut_name}")
             cg = CompiledGraph.from_graph(G).with_landmasses(ctx.region.land)
             for f in functions:
                 after = _nearest_minutes(ctx, fsites[f], compiled=cg)["minutes"].to_numpy()
-                rows += _loss_rows(ctx, loss_type="link", lost=cut_name, lost_name=", ".join(link_ids), function=f,
-                                   before=base[f], after=after, thresholds=sec.thresholds, names=names, label=label)
+                rows += loss_rows(pop=pop, kode=kode, loss_type="link", lost=cut_name, lost_name=", ".join(link_ids),
+                                  function=f, before=base[f], after=after, thresholds=sec.thresholds, names=names,
+                                  label=label)
                 if f == "acute":
                     with np.errstate(invalid="ignore"):
                         loss_cells[f"link:{cut_name}"] = after - base[f]
             advance(1)
-    table = round_table(pd.DataFrame(rows))
-    write_csv(table, ctx.out / "acute_n_minus_1.csv")
-    ctx.written.append("acute_n_minus_1.csv")
-    ctx.results["n_minus_1_cells"] = loss_cells
-    ctx.results["acute"]["n_minus_1_cells"] = loss_cells
-    return table
+    return round_table(pd.DataFrame(rows)), loss_cells
+
+
+def cut_link_lines(ctx: RunContext) -> gpd.GeoDataFrame | None:
+    """Straight lines of the links named in ``acute.cuts`` (for the resilience map)."""
+    cuts = ctx.scenario.acute.cuts if ctx.scenario.acute else {}
+    if not cuts:
+        return None
+    G = ctx.graph
+    rows = []
+    wanted = {lid: name for name, ids in cuts.items() for lid in ids}
+    seen = set()
+    for u, v, d in G.edges(data=True):
+        lid = d.get("link_id")
+        if lid in wanted and lid not in seen:
+            seen.add(lid)
+            rows.append({"label": f"{wanted[lid]} ({lid})",
+                         "geometry": shapely.LineString([(G.nodes[u]["x"], G.nodes[u]["y"]),
+                                                         (G.nodes[v]["x"], G.nodes[v]["y"])])})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:25832") if rows else None

@@ -6,7 +6,8 @@ tables (``ambulance_stations.csv``, ``physician_cars.csv``,
 (Dijkstra from the few sites), evaluates each hour of ``prehospital.hours``
 and compares the result with the measured response times per postcode.
 
-Writes
+It returns a :class:`~geoplan.run.results.PrehospitalResult` and writes nothing;
+:func:`geoplan.output.prehospital.write_prehospital` writes
 ------
 prehospital_coverage_by_municipality.csv, prehospital_coverage_by_postcode.csv
     One row per area (municipalities end with a region row; postcodes carry the
@@ -43,6 +44,7 @@ prehospital.html
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,8 +53,14 @@ from geoplan import progress
 from geoplan.config import PrehospitalSection
 from geoplan.datadir import input_path
 from geoplan.errors import DataMissingError, InputError, ScenarioError
-from geoplan.measures.coverage import round_table, weighted_quantile
-from geoplan.output.files import write_csv, write_gpkg, write_text
+from geoplan.i18n import fmt_signed
+from geoplan.measures.coverage import (
+    round_table,
+    share_within,
+    threshold_key,
+    weighted_mean,
+    weighted_quantile,
+)
 from geoplan.prehospital import (
     assign_points_to_areas,
     available_mask,
@@ -71,19 +79,10 @@ from geoplan.prehospital import (
     validation_metrics,
 )
 from geoplan.routing import CompiledGraph
-from geoplan.run.context import CellMeasure, RunContext, cells_frame, municipality_names
+from geoplan.run.context import RunContext, cells_frame, municipality_names
+from geoplan.run.results import CellMeasure, Headline, PrehospitalResult
 
 RESOURCES = ("ambulance", "physician_car", "helicopter")
-_TEXT = {
-    "ambulance": ("ambulance", "ambulance"),
-    "physician_car": ("akutlægebil", "physician car"),
-    "helicopter": ("helikopter", "helicopter"),
-}
-
-
-def _da(x: float, digits: int) -> str:
-    """A number with a Danish decimal comma."""
-    return f"{x:.{digits}f}".replace(".", ",")
 
 
 def _hh(hour: int) -> str:
@@ -430,12 +429,12 @@ def _area_table(
             ("helicopter", "heli"),
         ):
             m = r[measure]
-            cols[f"{prefix}_mean_{suf}"] = [_wmean(m[s], pop[s]) for _, s in sel]
+            cols[f"{prefix}_mean_{suf}"] = [weighted_mean(m[s], pop[s]) for _, s in sel]
             if measure in ("ambulance", "first"):
                 cols[f"{prefix}_p90_{suf}"] = [weighted_quantile(m[s], pop[s], 0.9) for _, s in sel]
                 for t in sec.thresholds:
-                    cols[f"share_{prefix}_within_{_fmt(t)}_{suf}"] = [
-                        _share(m[s], pop[s], t) for _, s in sel
+                    cols[f"share_{prefix}_within_{threshold_key(t)}_{suf}"] = [
+                        share_within(m[s], pop[s], t) for _, s in sel
                     ]
         tab = target_shares(
             r["ambulance"],
@@ -469,20 +468,6 @@ def _area_table(
             ]
         frames.append(pd.DataFrame(cols))
     return pd.concat(frames, axis=1)
-
-
-def _fmt(t: float) -> str:
-    return str(int(t)) if float(t).is_integer() else str(t).replace(".", "_")
-
-
-def _wmean(m, w) -> float:
-    f = np.isfinite(m) & (w > 0)
-    return float(np.average(m[f], weights=w[f])) if f.any() and w[f].sum() > 0 else float("nan")
-
-
-def _share(m, w, t) -> float:
-    tot = w.sum()
-    return float(w[m <= t].sum() / tot) if tot > 0 else float("nan")
 
 
 def _share_eq(x, w, v) -> float:
@@ -658,9 +643,10 @@ def _validation(
 # =============================================================================== the step
 
 
-def prehospital(ctx: RunContext) -> None:
-    """Response times per cell and hour, coverage against the targets, validation and map."""
-    sec: PrehospitalSection = ctx.scenario.prehospital
+def prehospital(ctx: RunContext) -> PrehospitalResult:
+    """Response times per cell and hour, coverage against the targets and validation (nothing written)."""
+    sec = ctx.scenario.prehospital
+    assert sec is not None
     lang = ctx.lang
     cells = ctx.cells
     pop = cells["pop"].to_numpy(float)
@@ -720,8 +706,6 @@ def prehospital(ctx: RunContext) -> None:
         total_label=region_label,
     ).rename(columns={"name": "municipality"})
     muni = round_table(muni)
-    write_csv(muni, ctx.out / "prehospital_coverage_by_municipality.csv")
-    ctx.written.append("prehospital_coverage_by_municipality.csv")
     pc_table = None
     if sec.postcodes and postcodes is not None:
         pc_names = dict(zip(postcodes["postcode"], postcodes["name"], strict=True))
@@ -742,78 +726,14 @@ def prehospital(ctx: RunContext) -> None:
         pc_table.insert(1, "kode", pc_table["postcode"].map(main))
         pc_table.insert(2, "municipality", pc_table["kode"].map(names))
         pc_table = round_table(pc_table)
-        write_csv(pc_table, ctx.out / "prehospital_coverage_by_postcode.csv")
-        ctx.written.append("prehospital_coverage_by_postcode.csv")
 
-    # ------------------------------------------------------------------ validation outputs
+    # ------------------------------------------------------------------ validation summary
+    headlines: list[Headline] = []
     if val is not None:
-        write_csv(round_table(val["table"]), ctx.out / "prehospital_validation.csv", float_digits=3)
-        summary = round_table(val["summary"])
-        write_csv(summary, ctx.out / "prehospital_validation_summary.csv")
-        worst = val["table"][val["table"]["trips"] >= sec.validation.min_trips].dropna(
-            subset=["error"]
-        )
-        worst = worst.reindex(
-            worst["error"].abs().sort_values(ascending=False, kind="mergesort").index
-        ).head(10)
+        val["summary"] = round_table(val["summary"])
+        val["document"] = _validation_document(sec, val)
+        headlines.append(_validation_headline(sec, val["summary"]))
         fit = val["fit"]
-        doc = {
-            "weights_note": "population stands in for trips in the modelled postcode means",
-            "min_trips": sec.validation.min_trips,
-            "validation_hours": sec.validation.hours,
-            "fit": {
-                "delay_min": fit.delay_min,
-                "speed_factor": fit.speed_factor,
-                "n": fit.n,
-                "weights": fit.weights,
-                "r2": fit.r2,
-                "rmse": fit.rmse,
-                "turnout_min_for_scenario": fit.delay_min - sec.call_handling_min,
-            },
-            "metrics": json.loads(summary.to_json(orient="records")),
-            "largest_errors": json.loads(
-                worst[
-                    [
-                        "postcode",
-                        "name",
-                        "modelled_minutes",
-                        "measured_minutes",
-                        "trips",
-                        "error",
-                        "nearest_station",
-                    ]
-                ]
-                .round(2)
-                .to_json(orient="records")
-            ),
-        }
-        write_text(
-            json.dumps(doc, indent=2, ensure_ascii=False) + "\n",
-            ctx.out / "prehospital_validation_summary.json",
-        )
-        ctx.written += [
-            "prehospital_validation.csv",
-            "prehospital_validation_summary.csv",
-            "prehospital_validation_summary.json",
-        ]
-        cal, tb = summary.iloc[0], summary.iloc[1]
-        ctx.headlines.append(
-            {
-                "key": "prehospital_validation_mae",
-                "value": float(cal["mae"]),
-                "da": (
-                    f"Model mod målt responstid (postnumre med ≥ {sec.validation.min_trips} ture, n={int(cal['n'])}): "
-                    f"MAE {_da(cal['mae'], 1)} min kalibreret, {_da(tb['mae'], 1)} min ukalibreret; "
-                    f"bias {'+' if cal['bias'] >= 0 else '−'}{_da(abs(cal['bias']), 1)} min, "
-                    f"korrelation {_da(cal['corr'], 2)}"
-                ),
-                "en": (
-                    f"Model vs measured response (postcodes with ≥ {sec.validation.min_trips} trips, n={int(cal['n'])}): "
-                    f"MAE {cal['mae']:.1f} min calibrated, {tb['mae']:.1f} min uncalibrated; "
-                    f"bias {cal['bias']:+.1f} min, correlation {cal['corr']:.2f}"
-                ),
-            }
-        )
         d_fit, f_fit = fit.delay_min, fit.speed_factor
         if not sec.validation.apply_fit and (
             abs(d_fit - sec.ambulance_delay_min) > 0.05
@@ -841,244 +761,65 @@ def prehospital(ctx: RunContext) -> None:
     if val is not None:
         cols["amb_mean_over_day"] = np.round(val["cell_modelled"], 2)
     cell_gdf = cells_frame(ctx, **cols)
-    write_gpkg(cell_gdf, ctx.out / "prehospital_cells.gpkg", layer="prehospital")
-    ctx.written.append("prehospital_cells.gpkg")
 
     # ------------------------------------------------------------------ headlines, measures
     h0 = sec.hours[0]
     total = muni.iloc[-1]
-    for t in sec.targets:
-        share = float(total[f"share_{t.label}_{_hh(h0)}"])
-        ctx.headlines.append(
-            {
-                "key": "prehospital_target",
-                "target": t.label,
-                "hour": h0,
-                "value": share,
-                "goal": t.share,
-                "da": (
-                    f"{t.priority}-kørsel inden for {_da(t.minutes, 0)} min kl. {h0:02d} (ambulance): "
-                    f"{_da(100 * share, 1)} % af befolkningen (mål {_da(100 * t.share, 0)} %)"
-                ),
-                "en": (
-                    f"{t.priority}-priority within {t.minutes:g} min at {h0:02d}:00 (ambulance): "
-                    f"{100 * share:.1f} % of the population (target {100 * t.share:.0f} %)"
-                ),
-            }
-        )
-    ctx.measures["prehospital_ambulance"] = CellMeasure(
-        minutes=by_hour[h0]["ambulance"],
-        label_da=f"ambulance-responstid kl. {h0:02d}",
-        label_en=f"ambulance response at {h0:02d}:00",
-        thresholds=tuple(sec.thresholds),
-    )
-    ctx.measures["prehospital_first"] = CellMeasure(
-        minutes=by_hour[h0]["first"],
-        label_da=f"første præhospitale enhed kl. {h0:02d}",
-        label_en=f"first prehospital unit at {h0:02d}:00",
-        thresholds=tuple(sec.thresholds),
-    )
-    ctx.results["prehospital"] = {
-        "by_hour": by_hour,
-        "municipalities": muni,
-        "postcodes": pc_table,
-        "validation": val,
-        "stations": stations,
-        "cars": cars,
-        "helicopters": helis,
-        "cells": cell_gdf,
+    for target in sec.targets:
+        share = float(total[f"share_{target.label}_{_hh(h0)}"])
+        headlines.append(Headline.from_label(
+            "prehospital_target", share, "headline.prehospital_target",
+            numbers={"minutes": (target.minutes, None), "share": (100 * share, 1), "goal": (100 * target.share, 0)},
+            extra={"target": target.label, "hour": h0, "goal": target.share},
+            priority=target.priority, hour=f"{h0:02d}"))
+    measures = {
+        "prehospital_ambulance": CellMeasure(minutes=by_hour[h0]["ambulance"], label_key="noun.ambulance_response",
+                                             label_fields={"hour": f"{h0:02d}"}, thresholds=tuple(sec.thresholds)),
+        "prehospital_first": CellMeasure(minutes=by_hour[h0]["first"], label_key="noun.first_unit",
+                                         label_fields={"hour": f"{h0:02d}"}, thresholds=tuple(sec.thresholds)),
     }
-
-    if ctx.scenario.output.maps:
-        _map(
-            ctx,
-            sec,
-            by_hour=by_hour,
-            cell_gdf=cell_gdf,
-            pc_table=pc_table,
-            postcodes=postcodes,
-            stations=stations,
-            cars=cars,
-            helis=helis,
-        )
     missed = int((muni.iloc[:-1][f"n_missed_{_hh(h0)}"] > 0).sum())
     progress.step(
         f"prehospital: at {h0:02d}:00 {missed} of {len(muni) - 1} municipalities miss at least one target"
     )
-
-
-# =============================================================================== map
-
-
-def _map(ctx, sec, *, by_hour, cell_gdf, pc_table, postcodes, stations, cars, helis) -> None:
-    """prehospital.html: first-arrival minutes per hour, sites, areas missing a target."""
-
-    from geoplan.output import maps
-
-    lang = ctx.lang
-    da = lang == "da"
-    title = "Præhospital responstid" if da else "Prehospital response time"
-    caption = (
-        "Første enhed (ambulance, akutlægebil, helikopter) fra opkald besvaret; befolkning WorldPop 2020 "
-        "i stedet for ture; DAGI 2014; stationer: håndlagt tabel"
-        if da
-        else "First unit (ambulance, physician car, helicopter) from call answered; population "
-        "(WorldPop 2020) stands in for trips; DAGI 2014; stations: hand-curated table"
+    return PrehospitalResult(
+        step="prehospital", by_hour=by_hour, municipalities=muni, postcodes=pc_table, postcode_areas=postcodes,
+        cells=cell_gdf, stations=stations, cars=cars, helicopters=helis, validation=val,
+        headlines=headlines, measures=measures,
     )
-    m = maps.base_map(
-        boundary=ctx.region.boundary,
-        municipalities=ctx.region.municipalities,
-        title=title,
-        caption=caption,
-        lang=lang,
-    )
-    res_label = {r: _TEXT[r][0 if da else 1] for r in RESOURCES}
-    for i, h in enumerate(by_hour):
-        s = _hh(h)
-        layer = cell_gdf[["navn", "pop", "geometry"]].copy()
-        layer["first"] = cell_gdf[f"first_{s}"]
-        layer["by"] = [res_label.get(x, "") for x in cell_gdf[f"first_by_{s}"]]
-        layer["amb"] = cell_gdf[f"amb_{s}"]
-        name = f"Første enhed kl. {h:02d} (min)" if da else f"First unit at {h:02d}:00 (min)"
-        maps.add_cells(
-            m,
-            layer,
-            column="first",
-            bands=sec.bands,
-            name=name,
-            lang=lang,
-            show=i == 0,
-            show_legend=True,
-            tooltip_fields={
-                "navn": "Kommune" if da else "Municipality",
-                "first": "Første enhed (min)" if da else "First unit (min)",
-                "by": "Første" if da else "First",
-                "amb": "Ambulance (min)",
-            },
-        )
-    if pc_table is not None and postcodes is not None:
-        region_shape = ctx.region.boundary.geometry.union_all()
-        hours = list(by_hour)
-        h0 = hours[0]
-        # (hour, column, which postcodes, name da, name en, colour, weight, dash, shown)
-        layers = [
-            (
-                h0,
-                f"misses_{_hh(h0)}",
-                "several",
-                f"Postnumre under 2+ servicemål kl. {h0:02d} (ambulance)",
-                f"Postcodes missing 2+ targets at {h0:02d}:00 (ambulance)",
-                "#d50000",
-                3.0,
-                None,
-                True,
-            ),
-            (
-                h0,
-                f"misses_{_hh(h0)}",
-                "one",
-                f"Postnumre under ét servicemål kl. {h0:02d} (ambulance)",
-                f"Postcodes missing one target at {h0:02d}:00 (ambulance)",
-                "#ff6d00",
-                1.5,
-                "5 4",
-                True,
-            ),
-        ]
-        for h in hours[1:]:
-            layers.append(
-                (
-                    h,
-                    f"misses_{_hh(h)}",
-                    "any",
-                    f"Postnumre under et servicemål kl. {h:02d} (ambulance)",
-                    f"Postcodes missing a target at {h:02d}:00 (ambulance)",
-                    "#6a1b9a",
-                    2.0,
-                    "6 4",
-                    False,
-                )
-            )
-        layers.append(
-            (
-                h0,
-                f"first_misses_{_hh(h0)}",
-                "any",
-                f"Postnumre under et A-mål kl. {h0:02d} selv med første enhed (akutlægebil, helikopter)",
-                f"Postcodes missing an A-target at {h0:02d}:00 even with the first unit",
-                "#0d47a1",
-                2.0,
-                "2 4",
-                False,
-            )
-        )
-        for _h, col, which, name_da, name_en, color, weight, dash, show in layers:
-            lines = _miss_outlines(postcodes, pc_table, col, region_shape, which=which)
-            if lines is None:
-                continue
-            maps.add_lines(
-                m,
-                lines,
-                name=name_da if da else name_en,
-                color=color,
-                weight=weight,
-                dash=dash,
-                label_field="label",
-                show=show,
-            )
-    maps.add_facilities(
-        m,
-        stations,
-        kind="ambulance_station",
-        name="Ambulancestationer" if da else "Ambulance stations",
-        popup_fields={"site_id": "id", "hours": "Åbent" if da else "Hours"},
-        lang=lang,
-    )
-    if len(cars):
-        maps.add_facilities(
-            m,
-            cars,
-            kind="physician_car",
-            name="Akutlægebiler" if da else "Physician cars",
-            popup_fields={"site_id": "id", "hours": "Åbent" if da else "Hours"},
-            lang=lang,
-        )
-    if len(helis):
-        maps.add_facilities(
-            m,
-            helis,
-            kind="helicopter_base",
-            name="Akutlægehelikoptere" if da else "Helicopter bases",
-            popup_fields={"site_id": "id"},
-            lang=lang,
-        )
-    maps.save_map(m, ctx.out / "prehospital.html")
-    ctx.written.append("prehospital.html")
 
 
-def _miss_outlines(
-    postcodes, pc_table: pd.DataFrame, column: str, region_shape, *, which: str = "any"
-):
-    """Outlines (clipped to the region) of the postcodes whose ``column`` lists missed targets.
+def _validation_document(sec: PrehospitalSection, val: dict[str, Any]) -> dict[str, Any]:
+    """The content of ``prehospital_validation_summary.json``: fit, metrics, the largest errors."""
+    worst = val["table"][val["table"]["trips"] >= sec.validation.min_trips].dropna(subset=["error"])
+    worst = worst.reindex(worst["error"].abs().sort_values(ascending=False, kind="mergesort").index).head(10)
+    fit = val["fit"]
+    return {
+        "weights_note": "population stands in for trips in the modelled postcode means",
+        "min_trips": sec.validation.min_trips,
+        "validation_hours": sec.validation.hours,
+        "fit": {
+            "delay_min": fit.delay_min,
+            "speed_factor": fit.speed_factor,
+            "n": fit.n,
+            "weights": fit.weights,
+            "r2": fit.r2,
+            "rmse": fit.rmse,
+            "turnout_min_for_scenario": fit.delay_min - sec.call_handling_min,
+        },
+        "metrics": json.loads(val["summary"].to_json(orient="records")),
+        "largest_errors": json.loads(
+            worst[["postcode", "name", "modelled_minutes", "measured_minutes", "trips", "error", "nearest_station"]]
+            .round(2)
+            .to_json(orient="records")
+        ),
+    }
 
-    ``which``: ``"any"`` (one or more missed), ``"one"`` (exactly one), ``"several"`` (two or more).
-    """
-    import geopandas as gpd
 
-    n = pc_table[column].fillna("").astype(str).str.split().str.len()
-    sel = {"any": n >= 1, "one": n == 1, "several": n >= 2}[which]
-    miss = pc_table[sel][["postcode", "name", column]]
-    if miss.empty:
-        return None
-    shapes = postcodes[["postcode", "geometry"]].merge(miss, on="postcode")
-    clipped = shapes.geometry.intersection(region_shape)
-    keep = ~clipped.is_empty
-    labels = [
-        f"{p} {n}: {x}"
-        for p, n, x in zip(shapes["postcode"], shapes["name"], shapes[column], strict=True)
-    ]
-    return gpd.GeoDataFrame(
-        {"label": np.asarray(labels, dtype=object)[keep.to_numpy()]},
-        geometry=clipped[keep].boundary.to_numpy(),
-        crs=postcodes.crs,
-    )
+def _validation_headline(sec: PrehospitalSection, summary: pd.DataFrame) -> Headline:
+    cal, tb = summary.iloc[0], summary.iloc[1]
+    bias = float(cal["bias"])
+    return Headline.from_label(
+        "prehospital_validation_mae", float(cal["mae"]), "headline.prehospital_validation",
+        numbers={"mae": (float(cal["mae"]), 1), "mae_textbook": (float(tb["mae"]), 1), "corr": (float(cal["corr"]), 2)},
+        min_trips=sec.validation.min_trips, n=int(cal["n"]), bias=lambda lang: fmt_signed(bias, lang, digits=1))

@@ -1,0 +1,353 @@
+"""Typed results of a run: what each step computes, before anything is written.
+
+A step (:mod:`geoplan.run.steps`) returns one :class:`StepResult` subclass:
+tables as DataFrames, cells as GeoDataFrames, :class:`Headline` sentences and
+per-cell :class:`CellMeasure` arrays for reports and ``geoplan compare``.
+:func:`geoplan.run_scenario` returns a :class:`RunResult` holding them all;
+the output layer (:mod:`geoplan.output.writer`) turns it into files.
+
+Nothing here touches the disk; timings live in ``timings`` attributes, never in
+the tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geoplan.config import HousesSection, JointHousesSection, Scenario
+from geoplan.i18n import LANGS, check_lang, fmt_number, t
+from geoplan.region import Region
+
+
+@dataclass(frozen=True)
+class CellMeasure:
+    """A per-cell time measure a step publishes, for reports and ``geoplan compare``.
+
+    Attributes
+    ----------
+    minutes
+        One value per row of the region's cells (inf = unreachable).
+    label_key
+        i18n key of what the minutes are to, as it reads after "nearest"
+        (``"noun.acute_hospital"``: "akuthospital" / "acute hospital").
+    thresholds
+        Minutes at which shares are reported.
+    label_fields
+        Values for the label's ``{name}`` fields (e.g. ``hour``).
+    """
+
+    minutes: np.ndarray
+    label_key: str
+    thresholds: tuple[float, ...]
+    label_fields: Mapping[str, object] = field(default_factory=dict)
+
+    def label(self, lang: str) -> str:
+        return t(self.label_key, lang, **self.label_fields)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline sentence of a run, in every language.
+
+    Attributes
+    ----------
+    key
+        Stable identifier (``"acute_within_30"``).
+    value
+        The number the sentence is about.
+    texts
+        Language → sentence.
+    extra
+        Further facts (prehospital targets: ``target``, ``hour``, ``goal``).
+    """
+
+    key: str
+    value: float
+    texts: Mapping[str, str]
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_label(cls, key: str, value: float, label: str, *,
+                   numbers: Mapping[str, tuple[float, int | None]] | None = None,
+                   extra: Mapping[str, Any] | None = None, **fields: object) -> Headline:
+        """A headline from the i18n label ``label``, in every language.
+
+        ``numbers`` maps a field to ``(value, digits)``, formatted per language
+        (decimal comma in Danish); a field given as a callable is called with
+        the language (``houses=lambda lang: t("noun.health_houses", lang)``);
+        other ``fields`` are filled in as given.
+        """
+        texts = {}
+        for lang in LANGS:
+            values = {k: v(lang) if callable(v) else v for k, v in fields.items()}
+            values |= {k: fmt_number(v, lang, digits=d) for k, (v, d) in (numbers or {}).items()}
+            texts[lang] = t(label, lang, **values)
+        return cls(key=key, value=value, texts=texts, extra=dict(extra or {}))
+
+    def text(self, lang: str) -> str:
+        return self.texts[check_lang(lang)]
+
+
+@dataclass(kw_only=True)
+class StepResult:
+    """What every step returns.
+
+    Attributes
+    ----------
+    step
+        The scenario section the step ran for (``"acute"``, ``"health_houses"`` …).
+    headlines
+        Sentences for the report, in order.
+    measures
+        Per-cell measures by name (``"acute"``, ``"prehospital_first"`` …).
+    timings
+        Seconds spent in parts of the step (solver time …); never written into data files.
+    """
+
+    step: str
+    headlines: list[Headline] = field(default_factory=list)
+    measures: dict[str, CellMeasure] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class AcuteResult(StepResult):
+    """The ``[acute]`` step: drive times to the acute hospitals.
+
+    Attributes
+    ----------
+    sites
+        The acute hospitals counted (own, and neighbours' when cross-border).
+    table
+        By municipality then a region row: population, ``share_within_<T>``,
+        ``mean_minutes``, ``p95_minutes``, ``unreachable_population`` (rounded).
+    cells
+        Per cell: ``minutes``, ``nearest_site``, ``nearest_name``.
+    bands
+        Map colour bands (minutes).
+    by_hour, cells_by_hour
+        With ``hours``: the table per hour (``hour``, ``open_sites`` first) and
+        the minutes per cell per hour.
+    by_function
+        With ``by_function``: the table per hospital function.
+    n_minus_1, loss_cells, cut_lines
+        With ``n_minus_1`` or ``cuts``: who loses what when each hospital closes or
+        each set of links is cut; the extra minutes per cell per loss
+        (``"hospital:<id>"`` / ``"link:<name>"``); the cut links as lines.
+    """
+
+    sites: gpd.GeoDataFrame
+    table: pd.DataFrame
+    cells: gpd.GeoDataFrame
+    thresholds: tuple[float, ...]
+    bands: tuple[float, ...]
+    by_hour: pd.DataFrame | None = None
+    cells_by_hour: dict[int, np.ndarray] = field(default_factory=dict)
+    by_function: pd.DataFrame | None = None
+    n_minus_1: pd.DataFrame | None = None
+    loss_cells: dict[str, np.ndarray] = field(default_factory=dict)
+    cut_lines: gpd.GeoDataFrame | None = None
+
+
+@dataclass(kw_only=True)
+class HousesResult(StepResult):
+    """The ``[health_houses]`` / ``[psychiatry_houses]`` step: where the houses go.
+
+    Attributes
+    ----------
+    kind
+        ``"health_houses"`` or ``"psychiatry_houses"`` (the output file prefix).
+    section
+        The scenario section that was solved.
+    sites
+        Chosen sites (GeoDataFrame): status existing / fixed / new, citizens served.
+    sites_table
+        The columns of ``<kind>_sites.csv`` (rounded).
+    candidates
+        Every candidate site considered.
+    assignment
+        Cell → site and minutes.
+    coverage
+        By municipality then the region, weighted by the demand weight (not rounded;
+        the CSV is).
+    solution
+        Model, solver status, objective, bound, gap, chosen / existing / new sites.
+    frontier
+        The "how many?" table (p, covered share, gain per house …; not rounded, the
+        CSV is), or ``None``.
+    minutes, nearest
+        Per cell: minutes to and id of the assigned house ('' where none is reachable).
+    """
+
+    kind: str
+    section: HousesSection
+    sites: gpd.GeoDataFrame
+    sites_table: pd.DataFrame
+    candidates: gpd.GeoDataFrame
+    assignment: pd.DataFrame
+    coverage: pd.DataFrame
+    solution: dict[str, Any]
+    frontier: pd.DataFrame | None
+    minutes: np.ndarray
+    nearest: np.ndarray
+
+
+@dataclass(kw_only=True)
+class JointHousesResult(StepResult):
+    """The ``[joint_houses]`` step: health and psychiatry houses placed together.
+
+    Attributes
+    ----------
+    section
+        The scenario section.
+    sites
+        One row per chosen site: which houses it has, status, co-location.
+    coverage
+        Per house type (``house`` column) by municipality then the region.
+    solution
+        Solver status, objective, chosen sites per type, co-located sites, shares.
+    minutes_by
+        ``"health"`` / ``"psychiatry"`` → minutes per cell to the nearest house.
+    """
+
+    section: JointHousesSection
+    sites: pd.DataFrame
+    coverage: pd.DataFrame
+    solution: dict[str, Any]
+    minutes_by: dict[str, np.ndarray]
+
+
+@dataclass(kw_only=True)
+class PrehospitalResult(StepResult):
+    """The ``[prehospital]`` step: response per cell and hour, coverage, validation.
+
+    Attributes
+    ----------
+    by_hour
+        Hour → per-cell arrays: ``ambulance``, ``physician_car``, ``helicopter``,
+        ``first`` (minutes), ``*_site`` (who), ``first_by``, ``b`` (B-priority).
+    municipalities, postcodes
+        Coverage tables (columns suffixed ``_h12`` …); ``postcodes`` may be ``None``.
+    postcode_areas
+        The postcode polygons (for maps), or ``None``.
+    cells
+        Per cell and hour: minutes per resource, first arrival, who arrives.
+    stations, cars, helicopters
+        The sites used.
+    validation
+        With ``validation.enabled``: ``table`` (per postcode), ``summary``
+        (metrics), ``document`` (the JSON summary: fit, metrics, largest errors)
+        and the fit itself; else ``None``.
+    """
+
+    by_hour: dict[int, dict[str, np.ndarray]]
+    municipalities: pd.DataFrame
+    postcodes: pd.DataFrame | None
+    postcode_areas: gpd.GeoDataFrame | None
+    cells: gpd.GeoDataFrame
+    stations: pd.DataFrame
+    cars: pd.DataFrame
+    helicopters: pd.DataFrame
+    validation: dict[str, Any] | None
+
+
+@dataclass(kw_only=True, eq=False)
+class RunResult:
+    """Everything a run computed, and (after writing) where it went.
+
+    Attributes
+    ----------
+    scenario, region
+        What was run, where.
+    steps
+        Section name → the step's result, in run order (``result["acute"]``).
+    timings
+        Seconds per step (and ``"total"``, ``"write"``, solver times); never written
+        into data files.
+    out
+        The output folder once written, else ``None``.
+    written
+        File names written into ``out``.
+    """
+
+    scenario: Scenario
+    region: Region
+    steps: dict[str, StepResult]
+    timings: dict[str, float] = field(default_factory=dict)
+    out: Path | None = None
+    written: list[str] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> StepResult:
+        return self.steps[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.steps
+
+    @property
+    def lang(self) -> str:
+        return self.scenario.lang
+
+    @property
+    def cells(self) -> gpd.GeoDataFrame:
+        """The region's populated cells (the rows every per-cell array follows)."""
+        return self.region.cells
+
+    @property
+    def headlines(self) -> list[Headline]:
+        return [h for r in self.steps.values() for h in r.headlines]
+
+    @property
+    def measures(self) -> dict[str, CellMeasure]:
+        return {k: m for r in self.steps.values() for k, m in r.measures.items()}
+
+    def __repr__(self) -> str:
+        where = f" → {self.out}" if self.out is not None else " (not written)"
+        total = self.timings.get("total")
+        took = f" in {total:.1f} s" if total is not None else ""
+        return f"<RunResult {self.scenario.name!r}: steps {', '.join(self.steps) or 'none'}{took}{where}>"
+
+
+@dataclass(kw_only=True, eq=False)
+class CompareResult:
+    """Two runs of the same region and what changes between them (``geoplan compare``).
+
+    Attributes
+    ----------
+    a, b
+        The two runs (A = the reference, B = the alternative).
+    tables
+        Per measure both publish (``"acute"``, ``"prehospital_first"`` …): per municipality
+        and the region, citizens gaining and losing access within each threshold and the
+        change of the mean time (:func:`geoplan.measures.coverage.delta_by_municipality`).
+    headlines
+        One sentence per measure.
+    parameters
+        The scenario parameters that differ: (dotted key, value in A, value in B).
+    """
+
+    a: RunResult
+    b: RunResult
+    tables: dict[str, pd.DataFrame]
+    headlines: list[Headline]
+    parameters: list[tuple[str, Any, Any]]
+    out: Path | None = None
+
+
+__all__ = [
+    "AcuteResult",
+    "CompareResult",
+    "CellMeasure",
+    "Headline",
+    "HousesResult",
+    "JointHousesResult",
+    "PrehospitalResult",
+    "RunResult",
+    "StepResult",
+]
