@@ -57,3 +57,51 @@ def test_check_inputs_reports_missing(monkeypatch, tmp_path):
     monkeypatch.setenv("GEOPLAN_DATA_DIR", str(tmp_path))
     statuses = check_inputs(load_manifest("midtjylland"))
     assert statuses and not any(s.present for s in statuses)
+
+
+def test_locations_outside_a_checkout(monkeypatch, tmp_path):
+    from geoplan import datadir
+
+    for var in ("GEOPLAN_DATA_DIR", "GEOPLAN_CACHE_DIR", "GEOPLAN_REGIONS_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(datadir, "checkout_root", lambda: None)
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    # no data directory anywhere above: the error names where it looked
+    with pytest.raises(DataMissingError, match=r"no data directory found \(looked for .*a/b/shared/data"):
+        data_dir(must_exist=True)
+    with pytest.raises(DataMissingError, match="no data directory found"):
+        datadir.input_path(load_manifest("midtjylland"), "regions")
+    # shared/data in a parent of the working directory
+    (tmp_path / "a" / "shared" / "data").mkdir(parents=True)
+    assert data_dir(must_exist=True) == (tmp_path / "a" / "shared" / "data").resolve()
+    # the cache goes to $XDG_CACHE_HOME/geoplan
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert datadir.cache_dir() == tmp_path / "xdg" / "geoplan" and datadir.cache_dir().is_dir()
+
+
+def test_checkout_locations():
+    from geoplan import datadir
+
+    root = datadir.checkout_root()
+    assert root is not None and (root / "pyproject.toml").is_file()
+    assert datadir.REGIONS_DIR.is_dir() and (datadir.SCENARIOS_DIR / "baseline.toml").is_file()
+
+
+def test_regions_dir_from_environment(monkeypatch, tmp_path):
+    import shutil
+
+    from geoplan import datadir
+    from geoplan.errors import RegionNotFoundError
+
+    own = tmp_path / "regions" / "testland"
+    shutil.copytree(datadir.REGIONS_DIR / "midtjylland", own, ignore=shutil.ignore_patterns("network"))
+    text = (own / "region.toml").read_text(encoding="utf-8")
+    (own / "region.toml").write_text(text.replace('name = "midtjylland"', 'name = "testland"'), encoding="utf-8")
+    monkeypatch.setenv("GEOPLAN_REGIONS_DIR", str(tmp_path / "regions"))
+    assert datadir.available_regions() == ["midtjylland", "testland"]   # the packaged ones stay visible
+    m = load_manifest("testland")
+    assert m.folder == own and m.name == "testland"
+    with pytest.raises(RegionNotFoundError, match=r"(?s)unknown region 'atlantis'.*use one of: midtjylland, testland"):
+        load_manifest("atlantis")

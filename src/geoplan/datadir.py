@@ -264,6 +264,7 @@ def input_path(manifest: RegionManifest, key: str) -> Path:
         )
     path = spec.path()
     if not path.is_file():
+        data_dir(must_exist=True)  # no data directory at all: say where it was looked for
         raise DataMissingError(
             f"missing input {spec.file!r} ({spec.what}) in data directory {data_dir()}.\n"
             f"  get it from: {spec.describe_source()}\n"

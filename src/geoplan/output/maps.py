@@ -497,20 +497,10 @@ def _check_columns(df: pd.DataFrame, columns: Iterable[str], *, what: str) -> No
 def _values(df: pd.DataFrame, fields: dict[str, str], lang: str) -> list[list[str]]:
     cols = [df[c].tolist() for c in fields]
     return (
-        [[_fmt(v, lang) for v in row] for row in zip(*cols, strict=True)]
+        [[fmt_number(v, lang) for v in row] for row in zip(*cols, strict=True)]
         if cols
         else ([[] for _ in range(len(df))])
     )
-
-
-def _fmt(v: Any, lang: str) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
-        return t("value.missing", lang)
-    if isinstance(v, (bool, np.bool_)):
-        return fmt_number(bool(v), lang)
-    if isinstance(v, (int, float, np.integer, np.floating)):
-        return fmt_number(v, lang)
-    return str(v)
 
 
 _COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\([0-9.,\s%]+\))$")
@@ -954,7 +944,7 @@ def add_facilities(
     _check_columns(facilities, list(popup_fields), what=f"facilities ({kind})")
     latlon = _points_wgs84(facilities, what=f"facilities ({kind})")
     labels = (
-        [_fmt(x, lang) for x in facilities[label_field]]
+        [fmt_number(x, lang) for x in facilities[label_field]]
         if label_field in facilities.columns
         else [""] * len(facilities)
     )
@@ -1025,7 +1015,7 @@ def add_lines(
         _check_columns(lines, [label_field], what="lines")
     g = _prepared(lines, what="lines", tolerance_m=tolerance_m)
     props = [
-        {"n": _fmt(x, "en") if not isinstance(x, str) else x} if label_field else {}
+        {"n": fmt_number(x, "en") if not isinstance(x, str) else x} if label_field else {}
         for x in (g[label_field] if label_field else [None] * len(g))
     ]
     data = _collection(g.geometry, props)

@@ -45,7 +45,7 @@ def _read_boundary_file(path: Path) -> gpd.GeoDataFrame:
     return gdf.to_crs(CRS)
 
 
-@dataclass
+@dataclass(eq=False)
 class Region:
     """One planning region.
 
@@ -67,8 +67,23 @@ class Region:
     boundary: gpd.GeoDataFrame
     municipalities: gpd.GeoDataFrame
     land: shapely.Geometry
-    _network_cache: dict = field(default_factory=dict, repr=False)
-    _facility_cache: dict = field(default_factory=dict, repr=False)
+    _network_cache: dict[str, nx.MultiDiGraph] = field(default_factory=dict, repr=False)
+    _facility_cache: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
+
+    def __repr__(self) -> str:
+        """One line: name, municipalities, cells, population, network (what is loaded so far)."""
+        from geoplan.i18n import fmt_number
+
+        cells = self.__dict__.get("cells")
+        n_cells = f"{fmt_number(len(cells), 'en')} populated 1-km cells" if cells is not None \
+            else "cells not loaded yet (region.cells)"
+        pop = fmt_number(float(self.municipalities["pop"].sum()), "en", digits=0)
+        source = self.manifest.default_network
+        G = self._network_cache.get(source)
+        net = f"network {source!r}" + (f" ({G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges)"
+                                       if G is not None else "")
+        return (f"<Region {self.name!r} ({self.manifest.title_en}): {len(self.municipalities)} municipalities, "
+                f"{pop} inhabitants, {n_cells}, {net}>")
 
     @property
     def name(self) -> str:

@@ -1,0 +1,95 @@
+"""The [acute] step on an in-memory region: known times, invariants, and nothing written."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tests.conftest import TINY_POP, tiny_context
+
+from geoplan.errors import ScenarioError
+from geoplan.run.results import AcuteResult
+from geoplan.run.steps.acute import acute
+
+POP = np.array(list(TINY_POP.values()))
+
+
+def _run(region, **acute_section) -> AcuteResult:
+    result = acute(tiny_context(region, acute={"thresholds": [15, 30], "bands": [15, 30], **acute_section}))
+    assert isinstance(result, AcuteResult)
+    return result
+
+
+def test_known_minutes_and_table(tiny_region, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = _run(tiny_region)
+    # acute hospitals at A and E: A 0, B 10, C 20, D 10, E 0 minutes
+    assert r.cells["minutes"].tolist() == pytest.approx([0, 10, 20, 10, 0], abs=1e-6)
+    near = r.cells["nearest_site"].tolist()
+    assert near[:2] == ["h_a", "h_a"] and near[3:] == ["h_e", "h_e"] and near[2] in ("h_a", "h_e")  # C: a tie
+    region_row = r.table.iloc[-1]
+    assert region_row["municipality"] == "Lilleregion" and region_row["kode"] == ""
+    assert region_row["share_within_15"] == pytest.approx(1200 / 1500)
+    assert region_row["share_within_30"] == pytest.approx(1.0)
+    assert region_row["mean_minutes"] == pytest.approx((200 * 10 + 300 * 20 + 400 * 10) / 1500, abs=1e-4)
+    east = r.table.set_index("kode").loc["0002"]
+    assert east["mean_minutes"] == pytest.approx((300 * 20 + 400 * 10) / 1200, abs=1e-4)
+    assert east["p95_minutes"] == pytest.approx(20)
+    assert list(r.sites["site_id"]) == ["h_a", "h_e"]          # h_c is not an acute hospital
+    assert set(r.measures) == {"acute"} and r.measures["acute"].label("en") == "acute hospital"
+    assert r.by_hour is None and r.by_function is None and r.n_minus_1 is None
+    assert list(tmp_path.iterdir()) == []                        # the step wrote nothing
+
+
+def test_headlines_in_both_languages(tiny_region):
+    r = _run(tiny_region, thresholds=[15, 30])
+    within = r.headlines[0]
+    assert within.key == "acute_within_30" and within.value == pytest.approx(100.0)
+    assert within.text("da") == "100,0 % af borgerne bor inden for 30 minutters kørsel fra et akuthospital."
+    assert within.text("en") == "100.0 % of citizens live within 30 minutes' drive of an acute hospital."
+    # mean (200·10 + 300·20 + 400·10) / 1500 = 8 min; 95th percentile 20 min
+    assert "er 8,0 min; 95 % af borgerne har højst 20 min." in r.headlines[1].text("da")
+    assert "is 8.0 min; 95 % of citizens have at most 20 min." in r.headlines[1].text("en")
+
+
+def test_night_closure_never_shortens_a_time(tiny_region):
+    r = _run(tiny_region, hours=[3, 12])
+    night, noon = r.cells_by_hour[3], r.cells_by_hour[12]
+    assert (night >= noon - 1e-9).all()
+    assert night.tolist() == pytest.approx([0, 10, 20, 30, 40])  # h_e (07-22) is closed at 03
+    assert r.by_hour is not None
+    assert r.by_hour.loc[r.by_hour["hour"] == 3, "open_sites"].iloc[0] == "h_a"
+    assert r.by_hour.loc[r.by_hour["hour"] == 12, "open_sites"].iloc[0] == "h_a;h_e"
+
+
+def test_by_function_counts_other_hospitals(tiny_region):
+    r = _run(tiny_region, by_function=True)
+    pci = r.by_function[r.by_function["function"] == "pci"].iloc[-1]
+    assert pci["sites"] == "h_a;h_c"                           # an other hospital offering PCI counts
+    assert pci["mean_minutes"] == pytest.approx((200 * 10 + 400 * 10 + 500 * 20) / 1500, abs=1e-4)
+
+
+def test_n_minus_1_and_cuts(tiny_region):
+    r = _run(tiny_region, n_minus_1=True, cuts={"east": ["D-E"]})
+    t = r.n_minus_1
+    acute_rows = t[(t["function"] == "acute") & (t["kode"] == "")].set_index("lost")
+    # closing A: A 0 -> 40, B 10 -> 30 (300 citizens affected, C stays at 20 via E)
+    assert acute_rows.loc["h_a", "affected_population"] == pytest.approx(300)
+    assert acute_rows.loc["h_a", "max_increase_minutes"] == pytest.approx(40)
+    # cutting D-E: D 10 -> 30 (E keeps its own hospital)
+    assert acute_rows.loc["east", "affected_population"] == pytest.approx(400)
+    assert acute_rows.loc["east", "lose_within_15"] == pytest.approx(400)
+    # closing a site or cutting a link never shortens a time
+    both = t.dropna(subset=["mean_minutes_before", "mean_minutes_after"])   # functions nobody offers: NaN
+    assert len(both) > 0 and (both["mean_minutes_after"] >= both["mean_minutes_before"] - 1e-9).all()
+    for inc in r.loss_cells.values():
+        assert (np.nan_to_num(inc, posinf=1e9) >= -1e-9).all()
+    assert r.cut_lines is not None and r.cut_lines["label"].tolist() == ["east (D-E)"]
+
+
+def test_unknown_ids_are_clear_errors(tiny_region):
+    with pytest.raises(ScenarioError, match=r"acute.cuts.east: unknown link_id \['X-Y'\]"):
+        _run(tiny_region, cuts={"east": ["X-Y"]})
+    with pytest.raises(ScenarioError, match=r"acute.exclude: unknown facility \['nope'\]"):
+        _run(tiny_region, exclude=["nope"])
+    with pytest.raises(ScenarioError, match="no acute hospital is left open"):
+        _run(tiny_region, exclude=["h_a", "h_e"])

@@ -1,0 +1,92 @@
+"""The house steps on an in-memory region: optima found by brute force, nothing written."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from tests.conftest import TINY_POP, TINY_X, tiny_context
+
+from geoplan.errors import ScenarioError
+from geoplan.run.results import HousesResult, JointHousesResult
+from geoplan.run.steps.houses import health_houses, joint_houses, psychiatry_houses
+
+POP = np.array(list(TINY_POP.values()))
+PLACES = list(TINY_X)
+#: minutes from every cell (A..E) to each candidate town (B, C, D): 10 minutes a link
+COST = np.array([[abs(PLACES.index(c) - PLACES.index(s)) * 10.0 for s in "BCD"] for c in PLACES])
+SITES = ["town_b", "town_c", "town_d"]
+
+
+def _brute_force(p: int, objective) -> tuple[str, ...]:
+    best = min(itertools.combinations(range(3), p), key=lambda js: objective(COST[:, list(js)].min(axis=1)))
+    return tuple(SITES[j] for j in best)
+
+
+def _houses(region, step=health_houses, **section) -> HousesResult:
+    key = step.__name__
+    r = step(tiny_context(region, **{key: {"frontier": None, "solver": "highs", "candidate_kinds": ["town"],
+                                           **section}}))
+    assert isinstance(r, HousesResult) and r.kind == key
+    return r
+
+
+@pytest.mark.parametrize("p", [1, 2])
+def test_mclp_is_the_brute_force_optimum(tiny_region, tmp_path, monkeypatch, p):
+    monkeypatch.chdir(tmp_path)
+    r = _houses(tiny_region, model="mclp", p=p, max_minutes=10)
+    best = _brute_force(p, lambda m: -POP[m <= 10].sum())
+    covered = POP[COST[:, [SITES.index(s) for s in best]].min(axis=1) <= 10].sum() / POP.sum()
+    assert r.solution["covered_share"] == pytest.approx(covered)
+    assert tuple(r.solution["sites"]) == best or p == 2  # p = 2: several optima cover everyone
+    assert r.solution["status"] == "optimal" and r.solution["p"] == p
+    # assignment: every cell goes to its nearest chosen house
+    chosen = [SITES.index(s) for s in r.solution["sites"]]
+    assert r.minutes == pytest.approx(COST[:, chosen].min(axis=1))
+    assert r.coverage.iloc[-1]["share_within_10"] == pytest.approx(covered)
+    assert set(r.sites_table["status"]) == {"new"}
+    assert "solve_seconds" not in r.solution and r.timings["health_houses.solve"] >= 0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pmedian_and_pcenter_are_brute_force_optima(tiny_region):
+    r = _houses(tiny_region, model="pmedian", p=1)
+    assert tuple(r.solution["sites"]) == _brute_force(1, lambda m: (POP * m).sum())
+    r = _houses(tiny_region, step=psychiatry_houses, model="pcenter", p=1)
+    assert tuple(r.solution["sites"]) == _brute_force(1, lambda m: m.max())
+
+
+def test_lscp_fixed_and_frontier(tiny_region):
+    r = _houses(tiny_region, model="lscp", max_minutes=10)
+    assert len(r.solution["sites"]) == 2                      # no single town is within 10 min of A and E
+    r = _houses(tiny_region, model="mclp", p=2, max_minutes=10, fixed=["town_b"],
+                frontier={"p_min": 1, "p_max": 3})
+    assert "town_b" in r.solution["sites"] and r.sites_table.set_index("site_id").loc["town_b", "status"] == "fixed"
+    f = r.frontier
+    assert f is not None and list(f["p"]) == [1, 2, 3]
+    assert (np.diff(f["covered_share"]) >= -1e-9).all()       # more houses never cover fewer people
+    assert [h.key for h in r.headlines][0] == "health_houses_covered"
+    assert r.headlines[0].text("da").startswith("Med 2 sundhedshuse (1 nye) bor")
+    assert r.headlines[0].text("en").startswith("With 2 health houses (1 new), ")
+
+
+def test_joint_placement_required_colocation(tiny_region):
+    ctx = tiny_context(tiny_region, joint_houses={
+        "health": {"p": 1, "max_minutes": 10}, "psychiatry": {"p": 1, "max_minutes": 20},
+        "colocation": "required", "candidate_kinds": ["town"]})
+    r = joint_houses(ctx)
+    assert isinstance(r, JointHousesResult)
+    assert r.solution["health"] == r.solution["psychiatry"] == r.solution["colocated"]
+    assert r.sites["colocated"].all() and set(r.minutes_by) == {"health", "psychiatry"}
+    assert set(r.measures) == {"joint_health_houses", "joint_psychiatry_houses"}
+    assert r.coverage["house"].tolist().count("health") == 3    # two municipalities + the region
+
+
+def test_bad_keys_name_the_key(tiny_region):
+    with pytest.raises(ScenarioError, match=r"health_houses.fixed: unknown or excluded candidate site \['nope'\]"):
+        _houses(tiny_region, model="mclp", p=1, fixed=["nope"])
+    with pytest.raises(ScenarioError, match=r"health_houses.weight: unknown demand weight 'age'"):
+        _houses(tiny_region, model="mclp", p=1, weight="age")
+    with pytest.raises(ScenarioError, match=r"health_houses.candidate_kinds: unknown kind \['castle'\]"):
+        _houses(tiny_region, model="mclp", p=1, candidate_kinds=["castle"])
