@@ -70,7 +70,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
         missing_required = 0
         for st in statuses:
             mark = "ok     " if st.present else "MISSING"
-            size = f"{st.size_bytes / 1e6:7.1f} MB" if st.present else " " * 10
+            size = f"{st.size_bytes / 1e6:7.1f} MB" if st.size_bytes is not None else " " * 10
             req = "" if st.spec.required else " (optional)"
             print(f"  {mark} {size}  {st.spec.file}{req}")
             if not st.present:
@@ -146,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     progress.enable(not args.quiet)
     try:
-        return args.func(args)
+        code: int = args.func(args)
+        return code
     except GeoplanError as exc:
         print(f"geoplan: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -264,9 +264,14 @@ def input_path(manifest: RegionManifest, key: str) -> Path:
         )
     path = spec.path()
     if not path.is_file():
-        data_dir(must_exist=True)  # no data directory at all: say where it was looked for
+        where = data_dir()
+        if not where.is_dir():  # no data directory at all: say where it was looked for
+            tried = [where] if os.environ.get(DATA_DIR_ENV) else _data_dir_candidates()[:3]
+            where_text = f"{where} (no data directory found; looked for {', '.join(map(str, tried))})"
+        else:
+            where_text = str(where)
         raise DataMissingError(
-            f"missing input {spec.file!r} ({spec.what}) in data directory {data_dir()}.\n"
+            f"missing input {spec.file!r} ({spec.what}) in data directory {where_text}.\n"
             f"  get it from: {spec.describe_source()}\n"
             "  fix: put the file there (or set GEOPLAN_DATA_DIR), or run `geoplan data fetch "
             f"--region {manifest.name}`"

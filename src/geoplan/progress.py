@@ -36,7 +36,10 @@ def task(description: str, total: float | None = None) -> Iterator[Callable[[flo
     ...         advance(1)
     """
     if not _enabled:
-        yield lambda n=1: None
+        def nothing(n: float = 1) -> None:
+            return None
+
+        yield nothing
         return
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -47,7 +50,10 @@ def task(description: str, total: float | None = None) -> Iterator[Callable[[flo
     t0 = time.perf_counter()
     with Progress(*columns, console=console, transient=not console.is_terminal) as bar:
         tid = bar.add_task(description, total=total)
-        yield lambda n=1: bar.advance(tid, n)
+        def advance(n: float = 1) -> None:
+            bar.advance(tid, n)
+
+        yield advance
         if total:
             bar.update(tid, completed=total)
     if not console.is_terminal:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from geoplan.errors import InputError
 
@@ -45,6 +45,13 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'geoplan.locate' has no attribute {name!r}")
 
 
+class ModelClass(Protocol):
+    """What the registry's classes have in common: ``from_cost_matrix(cost, **parameters)``
+    returning a model (a :class:`LocationModel` with ``solve`` and ``summary``)."""
+
+    def from_cost_matrix(self, cost: Any, **parameters: Any) -> Any: ...
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """A location model of the registry.
@@ -68,8 +75,8 @@ class ModelSpec:
     what: str
 
     @property
-    def cls(self) -> type[LocationModel]:
-        cls: type[LocationModel] = __getattr__(self.class_name)
+    def cls(self) -> ModelClass:
+        cls: ModelClass = __getattr__(self.class_name)
         return cls
 
 
@@ -102,6 +109,7 @@ __all__ = [
     "MODELS",
     "JointPlacement",
     "LocationModel",
+    "ModelClass",
     "ModelSpec",
     "PCenter",
     "PMedian",

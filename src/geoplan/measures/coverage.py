@@ -6,7 +6,7 @@ a group label per cell) and know nothing of maps or scenarios.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -83,7 +83,7 @@ def access_by_group(
     groups: pd.Series | np.ndarray,
     *,
     thresholds: Sequence[float],
-    group_names: dict | None = None,
+    group_names: Mapping[str, str] | None = None,
     total_label: str | None = "Region",
     group_column: str = "kode",
 ) -> pd.DataFrame:

@@ -45,11 +45,11 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
@@ -272,7 +272,7 @@ class _Script(MacroElement):
 
     _template = Template("{% macro script(this, kwargs) %}{{ this.code() }}{% endmacro %}")
 
-    def __init__(self, code):
+    def __init__(self, code: Callable[[], str]):
         super().__init__()
         self._name = "GeoplanScript"
         self.code = code
@@ -318,7 +318,8 @@ class _GeometryPool(Element):
 def _pool(root: Figure) -> _GeometryPool:
     pool = getattr(root, "_geoplan_pool", None)
     if pool is None:
-        pool = root._geoplan_pool = _GeometryPool()
+        pool = _GeometryPool()
+        root._geoplan_pool = pool  # type: ignore[attr-defined]  # geoplan's state on the folium Figure
         root.html.add_child(pool, name="geoplan_geoms")
     return pool
 
@@ -355,8 +356,8 @@ class _GeoLayer(Layer):
         args = [self.layer_name, self.data_id(), bool(self.show), *self.options]
         return ",".join(_js(a) for a in args)
 
-    def render(self, **kwargs: Any) -> None:
-        root = self.get_root()
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # folium's Layer.render returns None
+        root = cast(Figure, self.get_root())
         data = self.data
         if isinstance(data, _Features):
             data = {"i": _pool(root).add(data.geoms), "p": data.props}
@@ -545,7 +546,7 @@ def _decorate(
     outline_tolerance_m: float,
 ) -> None:
     """Panes, controls, title, outlines and town labels on one folium map."""
-    m._geoplan = _State(lang=lang, dual=fullscreen_target == "page")
+    m._geoplan = _State(lang=lang, dual=fullscreen_target == "page")  # type: ignore[attr-defined]
     setup = {
         "lang": lang,
         "title": title,
@@ -654,7 +655,7 @@ def base_map(
     """
     check_lang(lang)
     m = _new_map(_center(boundary))
-    m.get_root().title = title
+    cast(Figure, m.get_root()).title = title
     _decorate(
         m,
         boundary=boundary,
@@ -715,7 +716,7 @@ def dual_map(
         max_zoom=17,
     )
     d.default_js = []  # its Leaflet.Sync CDN link: geoplan-map.js provides Map.sync
-    d.get_root().title = title
+    cast(Figure, d.get_root()).title = title
     for half, side in ((d.m1, left), (d.m2, right)):
         half.default_js = []
         half.default_css = []
@@ -1060,13 +1061,13 @@ def _assign_ids(root: Element) -> None:
         nonlocal counter
         if not getattr(el, "_geoplan_id", False):
             el._id = f"{counter:05d}"
-            el._geoplan_id = True
+            el._geoplan_id = True  # type: ignore[attr-defined]
             counter += 1
         for child in list(el._children.values()):
             visit(child)
 
     visit(root)
-    root._geoplan_next_id = counter
+    root._geoplan_next_id = counter  # type: ignore[attr-defined]
 
 
 def _finalize(root: Figure) -> None:
@@ -1085,7 +1086,7 @@ def _finalize(root: Figure) -> None:
         for name, text in _inline_head():
             root.header.add_child(_Raw(text), name=name)
         root.add_child(_Script(lambda: "geoplan.done();"), name="geoplan_done")
-        root._geoplan_done = True
+        root._geoplan_done = True  # type: ignore[attr-defined]
 
 
 def map_html(m: folium.Map | DualMap | Figure) -> str:
@@ -1102,7 +1103,7 @@ def map_html(m: folium.Map | DualMap | Figure) -> str:
         raise TypeError("the map is not attached to a folium Figure")
     _finalize(root)
     _assign_ids(root)
-    root._geoplan_pool = None  # rebuilt by the layers during this render
+    root._geoplan_pool = None  # type: ignore[attr-defined]  # rebuilt by the layers during this render
     _pool(root)
     text = root.render()
     refs = external_references(text)

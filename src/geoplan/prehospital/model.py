@@ -48,17 +48,22 @@ absorb these effects on average, not place by place.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from geoplan.errors import InputError
 from geoplan.measures.hours import is_open
+
+if TYPE_CHECKING:
+    from geoplan.routing import AccessModel, CompiledGraph, TravelTimeMatrix
 
 # =============================================================================== targets (read only)
 
@@ -79,7 +84,7 @@ class Target(Protocol):
 # =============================================================================== road response
 
 
-def is_ferry_edge(data: dict) -> bool:
+def is_ferry_edge(data: Mapping[str, Any]) -> bool:
     """Whether an edge is a ferry (``ferry`` true, or ``highway``/``route`` equal to ``"ferry"``)."""
     f = data.get("ferry")
     if isinstance(f, str):
@@ -120,16 +125,16 @@ def graph_has_ferries(G: nx.MultiDiGraph) -> bool:
 
 
 def sites_to_cells(
-    cg,
+    cg: CompiledGraph,
     *,
     sites_xy: np.ndarray,
     cells_xy: np.ndarray,
-    site_ids,
-    cell_ids,
-    access,
+    site_ids: ArrayLike,
+    cell_ids: ArrayLike,
+    access: AccessModel,
     speed_factor: float = 1.0,
     description: str = "Travel times from sites",
-):
+) -> TravelTimeMatrix:
     """Travel minutes from each site to each cell, as a cells × sites matrix.
 
     Dijkstra runs from the (few) sites' entry nodes on the graph as given, so
@@ -259,7 +264,8 @@ class Calibration:
 
 
 def calibrate_linear(
-    drive_minutes, measured_minutes, *, weights=None, label: str = "equal"
+    drive_minutes: ArrayLike, measured_minutes: ArrayLike, *, weights: ArrayLike | None = None,
+    label: str = "equal"
 ) -> Calibration:
     """Fit ``measured = delay + drive / speed_factor`` by (weighted) least squares.
 
@@ -308,7 +314,8 @@ def calibrate_linear(
     )
 
 
-def calibrate_delay(drive_minutes, measured_minutes, *, speed_factor: float, weights=None) -> float:
+def calibrate_delay(drive_minutes: ArrayLike, measured_minutes: ArrayLike, *, speed_factor: float,
+                    weights: ArrayLike | None = None) -> float:
     """The least-squares delay when the speed factor is fixed: mean of ``measured - drive / factor``.
 
     Raises
@@ -389,7 +396,7 @@ def read_measured_response(path: Path, *, region: str | None = None) -> pd.DataF
     return out.sort_values("postcode").reset_index(drop=True)
 
 
-def group_weighted_mean(values, weights, groups) -> pd.Series:
+def group_weighted_mean(values: ArrayLike, weights: ArrayLike, groups: ArrayLike) -> pd.Series:
     """Weighted mean of the finite values per group (NaN where a group has no finite value)."""
     v = np.asarray(values, dtype="float64")
     w = np.asarray(weights, dtype="float64")
@@ -401,7 +408,8 @@ def group_weighted_mean(values, weights, groups) -> pd.Series:
     return s.reindex(allg)
 
 
-def validation_metrics(modelled, measured, trips, *, min_trips: float = 0) -> dict[str, float]:
+def validation_metrics(modelled: ArrayLike, measured: ArrayLike, trips: ArrayLike, *,
+                       min_trips: float = 0) -> dict[str, float]:
     """MAE, bias, RMSE and Pearson correlation of modelled vs measured means.
 
     Areas with fewer than ``min_trips`` trips or without a modelled value are
@@ -448,7 +456,7 @@ def validation_metrics(modelled, measured, trips, *, min_trips: float = 0) -> di
 # =============================================================================== areas
 
 
-def read_postcodes(path: Path):
+def read_postcodes(path: Path) -> gpd.GeoDataFrame:
     """Postcode areas (DAGI): one row per postcode, ``postcode``, ``name``, geometry in EPSG:25832.
 
     Multi-part postcodes (islands) are dissolved into one row.
@@ -483,7 +491,7 @@ def read_postcodes(path: Path):
 
 
 def assign_points_to_areas(
-    xy: np.ndarray, areas, *, id_column: str, max_distance_m: float = 5000.0
+    xy: np.ndarray, areas: gpd.GeoDataFrame, *, id_column: str, max_distance_m: float = 5000.0
 ) -> np.ndarray:
     """The area each point (cell centre) lies in; nearest area within ``max_distance_m`` else.
 
@@ -516,10 +524,10 @@ def assign_points_to_areas(
 
 
 def target_shares(
-    minutes_a,
-    minutes_b,
-    weights,
-    groups,
+    minutes_a: ArrayLike,
+    minutes_b: ArrayLike,
+    weights: ArrayLike,
+    groups: ArrayLike,
     *,
     targets: Sequence[Target],
     total_label: str | None = None,

@@ -26,6 +26,8 @@ Limits
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -41,7 +43,7 @@ CRS = "EPSG:25832"
 
 
 def raster_pixels_in_bounds(
-    raster_path, *, bounds_wgs84: tuple[float, float, float, float]
+    raster_path: str | Path, *, bounds_wgs84: tuple[float, float, float, float]
 ) -> pd.DataFrame:
     """Read the pixels of a population raster inside a lon/lat box.
 
@@ -77,7 +79,7 @@ def raster_pixels_in_bounds(
 
 def population_cells(
     *,
-    raster_path,
+    raster_path: str | Path,
     municipalities: gpd.GeoDataFrame,
     totals: pd.DataFrame | None = None,
     cell_size: int = CELL_SIZE_M,

@@ -9,7 +9,7 @@ of their inputs, so a second run starts in about a second.
 from __future__ import annotations
 
 import hashlib
-import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -260,19 +260,9 @@ def _hash_text(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _atomic_write(path: Path, write) -> Path:
+def _atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp_path)`` then move the temp file onto ``path``."""
     tmp = path.with_name(f".{path.name}.tmp")
     write(tmp)
     tmp.replace(path)
     return path
-
-
-def cache_pickle(path: Path, build):
-    """Return the pickled object at ``path``, building and saving it if absent."""
-    if path.is_file():
-        with open(path, "rb") as fh:
-            return pickle.load(fh)
-    obj = build()
-    _atomic_write(path, lambda p: p.write_bytes(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)))
-    return obj

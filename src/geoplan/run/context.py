@@ -128,7 +128,7 @@ def select_sites(table: gpd.GeoDataFrame, *, ids: list[str] | None, kinds: list[
     return sel.sort_values(id_column).reset_index(drop=True)
 
 
-def cells_frame(ctx: RunContext, **columns) -> gpd.GeoDataFrame:
+def cells_frame(ctx: RunContext, **columns: object) -> gpd.GeoDataFrame:
     """The cells with extra per-cell columns, for GeoPackages and maps."""
     c = ctx.cells[["cell_id", "kode", "navn", "pop", "pop65", "geometry"]].copy()
     for k, v in columns.items():

@@ -27,7 +27,7 @@ from geoplan import progress
 from geoplan.config import HousesSection
 from geoplan.errors import ScenarioError
 from geoplan.i18n import t
-from geoplan.locate import JointPlacement, LocationModel, how_many_frontier, model_spec
+from geoplan.locate import JointPlacement, how_many_frontier, model_spec
 from geoplan.measures.coverage import access_by_group, round_table, weighted_mean
 from geoplan.run.context import RunContext, municipality_names
 from geoplan.run.results import CellMeasure, Headline, HousesResult, JointHousesResult
@@ -116,7 +116,7 @@ def _model_parameters(sec: HousesSection, m: int, site_ids: list[str], groups: n
 
 
 def _solve(sec: HousesSection, cost: np.ndarray, w: np.ndarray, *, site_ids: list[str], demand_ids: list[str],
-           fixed: list[str], groups: np.ndarray) -> LocationModel:
+           fixed: list[str], groups: np.ndarray) -> Any:
     m = cost.shape[1]
     model = model_spec(sec.model).cls.from_cost_matrix(
         cost, weights=w, site_ids=site_ids, demand_ids=demand_ids, fixed=fixed or None,
@@ -179,7 +179,7 @@ def place_houses(ctx: RunContext, key: str, sec: HousesSection) -> HousesResult:
     cov.insert(3, "population", [float(cells.loc[cells["kode"] == k, "pop"].sum()) if k else float(cells["pop"].sum())
                                  for k in cov["kode"]])
 
-    solution = {
+    solution: dict[str, Any] = {
         "model": sec.model, "solver": sec.solver, "status": model.status,
         "objective": float(model.objective), "bound": float(model.bound), "gap": float(model.gap),
         "p": len(chosen), "max_minutes": T, "weight": sec.weight,

@@ -44,8 +44,10 @@ prehospital.html
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -97,11 +99,11 @@ def _select(
     *,
     id_column: str,
     kinds: list[str] | None,
-    include,
-    exclude,
+    include: list[str] | None,
+    exclude: list[str],
     key: str,
     ctx: RunContext,
-    table_file,
+    table_file: Path,
 ) -> pd.DataFrame:
     known = set(table[id_column])
     for label, lst in (
@@ -132,7 +134,7 @@ def _with_hours(
     overrides: dict[str, str],
     key: str,
     ctx: RunContext,
-    table_file,
+    table_file: Path,
 ) -> pd.DataFrame:
     if "hours" not in sites.columns:
         raise InputError(table_file, "no column 'hours'", "add opening hours per row, e.g. 00-24")
@@ -329,8 +331,9 @@ class _Roads:
 
 
 def _evaluate_hour(
-    ctx, sec: PrehospitalSection, hour: int, *, roads: _Roads, stations, cars, helis, delay, factor
-):
+    ctx: RunContext, sec: PrehospitalSection, hour: int, *, roads: _Roads, stations: pd.DataFrame,
+    cars: pd.DataFrame, helis: pd.DataFrame, delay: float, factor: float
+) -> dict[str, np.ndarray]:
     """Minutes per resource, first arrival and who arrives first, for one hour of day."""
     wd = sec.weekday
     out: dict[str, np.ndarray] = {}
@@ -394,13 +397,13 @@ def _ids(sites: pd.DataFrame, j: np.ndarray) -> np.ndarray:
 
 
 def _area_table(
-    ctx,
+    ctx: RunContext,
     sec: PrehospitalSection,
-    by_hour: dict,
+    by_hour: dict[int, dict[str, np.ndarray]],
     groups: np.ndarray,
     *,
     key_column: str,
-    labels: dict,
+    labels: dict[str, str],
     total_label: str | None,
 ) -> pd.DataFrame:
     """The coverage table (one row per area, + total), columns per hour."""
@@ -421,7 +424,7 @@ def _area_table(
     frames = [base]
     for hour, r in by_hour.items():
         suf = _hh(hour)
-        cols: dict[str, list] = {}
+        cols: dict[str, list[Any]] = {}
         for measure, prefix in (
             ("ambulance", "amb"),
             ("first", "first"),
@@ -454,13 +457,13 @@ def _area_table(
         )
         idx = [k if k else "__total__" for k, _ in sel]
         tab, first_tab = tab.reindex(idx), first_tab.reindex(idx)
-        for t in sec.targets:
-            cols[f"share_{t.label}_{suf}"] = tab[f"share_{t.label}"].to_list()
-            cols[f"met_{t.label}_{suf}"] = tab[f"met_{t.label}"].astype(int).to_list()
+        for target in sec.targets:
+            cols[f"share_{target.label}_{suf}"] = tab[f"share_{target.label}"].to_list()
+            cols[f"met_{target.label}_{suf}"] = tab[f"met_{target.label}"].astype(int).to_list()
         cols[f"misses_{suf}"] = tab["misses"].to_list()
         cols[f"n_missed_{suf}"] = tab["n_missed"].astype(int).to_list()
-        for t in a_targets:
-            cols[f"share_first_{t.label}_{suf}"] = first_tab[f"share_{t.label}"].to_list()
+        for target in a_targets:
+            cols[f"share_first_{target.label}_{suf}"] = first_tab[f"share_{target.label}"].to_list()
         cols[f"first_misses_{suf}"] = first_tab["misses"].to_list()
         for res in RESOURCES:
             cols[f"share_first_by_{res}_{suf}"] = [
@@ -470,7 +473,7 @@ def _area_table(
     return pd.concat(frames, axis=1)
 
 
-def _share_eq(x, w, v) -> float:
+def _share_eq(x: np.ndarray, w: np.ndarray, v: object) -> float:
     tot = w.sum()
     return float(w[x == v].sum() / tot) if tot > 0 else float("nan")
 
@@ -479,15 +482,16 @@ def _share_eq(x, w, v) -> float:
 
 
 def _validation(
-    ctx,
+    ctx: RunContext,
     sec: PrehospitalSection,
     *,
     roads: _Roads,
     stations: pd.DataFrame,
     postcode_of: np.ndarray,
-    postcodes,
-) -> dict:
+    postcodes: gpd.GeoDataFrame | None,
+) -> dict[str, Any]:
     """Modelled vs measured mean ambulance response per postcode; calibration by least squares."""
+    assert postcodes is not None, "validation reads the postcode areas"
     v = sec.validation
     path = input_path(ctx.region.manifest, "ambulance_response")
     measured = read_measured_response(path, region=v.region_label)
