@@ -17,6 +17,13 @@ class _Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _check_hours_specs(cls: type, v: dict[str, str]) -> dict[str, str]:
+    """Validator of a ``site id → opening hours`` table: every value parses."""
+    for spec in v.values():
+        _check_hours_spec(spec)
+    return v
+
+
 def _check_hours_spec(spec: str) -> str:
     try:
         open_hours_table(spec)
@@ -47,12 +54,7 @@ class AmbulanceParams(_Params):
         1.2, gt=0.3, le=3.0, description="free-flow road time / blue-light road time"
     )
 
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, v: dict[str, str]) -> dict[str, str]:
-        for spec in v.values():
-            _check_hours_spec(spec)
-        return v
+    _hours = field_validator("hours")(_check_hours_specs)
 
 
 class PhysicianCarParams(_Params):
@@ -76,12 +78,7 @@ class PhysicianCarParams(_Params):
     turnout_min: float = Field(1.5, ge=-10, le=30)
     speed_factor: float = Field(1.2, gt=0.3, le=3.0)
 
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, v: dict[str, str]) -> dict[str, str]:
-        for spec in v.values():
-            _check_hours_spec(spec)
-        return v
+    _hours = field_validator("hours")(_check_hours_specs)
 
     @model_validator(mode="after")
     def _no_ignored_values(self) -> PhysicianCarParams:

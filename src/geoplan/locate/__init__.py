@@ -11,10 +11,10 @@ self) in the style of PySAL spopt; the MILP is written in its docstring.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from geoplan._lazy import lazy_getattr
 from geoplan.errors import InputError
 
 if TYPE_CHECKING:
@@ -39,10 +39,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'geoplan.locate' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 class ModelClass(Protocol):

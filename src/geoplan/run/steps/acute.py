@@ -268,6 +268,16 @@ def _n_minus_1(ctx: RunContext, sites: pd.DataFrame,
     base = {f: _nearest_minutes(ctx, s)["minutes"].to_numpy() for f, s in fsites.items()}
     rows: list[dict[str, object]] = []
     loss_cells: dict[str, np.ndarray] = {}
+
+    def record(loss_type: str, lost: str, lost_name: str, function: str, after: np.ndarray) -> None:
+        nonlocal rows
+        rows += loss_rows(pop=pop, kode=kode, loss_type=loss_type, lost=lost, lost_name=lost_name,
+                          function=function, before=base[function], after=after, thresholds=sec.thresholds,
+                          names=names, label=label)
+        if function == "acute":
+            with np.errstate(invalid="ignore"):
+                loss_cells[f"{loss_type}:{lost}"] = after - base[function]
+
     own = sites[sites["kind"].isin(ACUTE_KINDS)]
     with progress.task("N-1: closing each acute hospital", total=len(own) + len(sec.cuts)) as advance:
         for _, h in own.iterrows():
@@ -277,12 +287,7 @@ def _n_minus_1(ctx: RunContext, sites: pd.DataFrame,
                     after = base[f]
                 else:
                     after = _nearest_minutes(ctx, s[s["site_id"] != h["site_id"]])["minutes"].to_numpy()
-                rows += loss_rows(pop=pop, kode=kode, loss_type="hospital", lost=h["site_id"], lost_name=h["name"],
-                                  function=f, before=base[f], after=after, thresholds=sec.thresholds, names=names,
-                                  label=label)
-                if f == "acute":
-                    with np.errstate(invalid="ignore"):
-                        loss_cells[f"hospital:{h['site_id']}"] = after - base[f]
+                record("hospital", h["site_id"], h["name"], f, after)
             advance(1)
         for cut_name, link_ids in sorted(sec.cuts.items()):
             G = remove_links(ctx.graph, link_ids, scenario_path=ctx.scenario.file_of("acute.cuts"),
@@ -290,12 +295,7 @@ def _n_minus_1(ctx: RunContext, sites: pd.DataFrame,
             cg = CompiledGraph.from_graph(G).with_landmasses(ctx.region.land)
             for f in functions:
                 after = _nearest_minutes(ctx, fsites[f], compiled=cg)["minutes"].to_numpy()
-                rows += loss_rows(pop=pop, kode=kode, loss_type="link", lost=cut_name, lost_name=", ".join(link_ids),
-                                  function=f, before=base[f], after=after, thresholds=sec.thresholds, names=names,
-                                  label=label)
-                if f == "acute":
-                    with np.errstate(invalid="ignore"):
-                        loss_cells[f"link:{cut_name}"] = after - base[f]
+                record("link", cut_name, ", ".join(link_ids), f, after)
             advance(1)
     return round_table(pd.DataFrame(rows)), loss_cells
 

@@ -113,7 +113,7 @@ def _select(
         unknown = sorted(set(lst) - known)
         if unknown:
             raise ScenarioError(
-                ctx.scenario.path,
+                ctx.scenario.file_of(label),
                 f"{label}: unknown id {unknown}",
                 f"use {id_column} values from {table_file} (e.g. {', '.join(sorted(known)[:5])})",
             )
@@ -141,7 +141,7 @@ def _with_hours(
     unknown = sorted(set(overrides) - set(sites[id_column]))
     if unknown:
         raise ScenarioError(
-            ctx.scenario.path,
+            ctx.scenario.file_of(f"prehospital.{key}.hours"),
             f"prehospital.{key}.hours: unknown or unused id {unknown}",
             f"use {id_column} values of the selected rows of {table_file}",
         )
@@ -160,70 +160,42 @@ def _with_hours(
     return s
 
 
-def _stations(ctx: RunContext, sec: PrehospitalSection) -> pd.DataFrame:
-    f = ctx.region.folder / "ambulance_stations.csv"
-    t = ctx.region.facilities("ambulance_stations")
-    s = _select(
-        t,
-        id_column="station_id",
-        kinds=sec.ambulance.kinds,
-        include=sec.ambulance.include,
-        exclude=sec.ambulance.exclude,
-        key="ambulance",
-        ctx=ctx,
-        table_file=f,
-    )
-    if s.empty:
+def _fleet(ctx: RunContext, table: str, *, id_column: str, key: str, kinds: list[str] | None,
+           include: list[str] | None, exclude: list[str], hours: dict[str, str] | None,
+           required: bool = False) -> tuple[pd.DataFrame, Path]:
+    """The rows of a fact table a ``[prehospital.<key>]`` section selects, with opening hours."""
+    f = ctx.region.folder / f"{table}.csv"
+    s = _select(ctx.region.facilities(table), id_column=id_column, kinds=kinds, include=include, exclude=exclude,
+                key=key, ctx=ctx, table_file=f)
+    if required and s.empty:
         raise ScenarioError(
-            ctx.scenario.path,
-            "prehospital.ambulance: no station selected",
-            "check ambulance.kinds / include / exclude",
+            ctx.scenario.file_of(f"prehospital.{key}"),
+            f"prehospital.{key}: no station selected",
+            f"check {key}.kinds / include / exclude",
         )
-    s = _with_hours(
-        s,
-        id_column="station_id",
-        overrides=sec.ambulance.hours,
-        key="ambulance",
-        ctx=ctx,
-        table_file=f,
-    )
+    if hours is not None:
+        s = _with_hours(s, id_column=id_column, overrides=hours, key=key, ctx=ctx, table_file=f)
+    return s, f
+
+
+def _stations(ctx: RunContext, sec: PrehospitalSection) -> pd.DataFrame:
+    a = sec.ambulance
+    s, _ = _fleet(ctx, "ambulance_stations", id_column="station_id", key="ambulance", kinds=a.kinds,
+                  include=a.include, exclude=a.exclude, hours=a.hours, required=True)
     return s.rename(columns={"station_id": "site_id"})
 
 
 def _cars(ctx: RunContext, sec: PrehospitalSection) -> pd.DataFrame:
-    f = ctx.region.folder / "physician_cars.csv"
-    t = ctx.region.facilities("physician_cars")
     p = sec.physician_car
-    s = _select(
-        t,
-        id_column="base_id",
-        kinds=p.kinds,
-        include=p.include,
-        exclude=p.exclude,
-        key="physician_car",
-        ctx=ctx,
-        table_file=f,
-    )
-    s = _with_hours(
-        s, id_column="base_id", overrides=p.hours, key="physician_car", ctx=ctx, table_file=f
-    )
+    s, _ = _fleet(ctx, "physician_cars", id_column="base_id", key="physician_car", kinds=p.kinds,
+                  include=p.include, exclude=p.exclude, hours=p.hours)
     return s.rename(columns={"base_id": "site_id"})
 
 
 def _helis(ctx: RunContext, sec: PrehospitalSection) -> pd.DataFrame:
-    f = ctx.region.folder / "helicopter_bases.csv"
-    t = ctx.region.facilities("helicopter_bases")
     h = sec.helicopter
-    s = _select(
-        t,
-        id_column="base_id",
-        kinds=None,
-        include=h.include,
-        exclude=h.exclude,
-        key="helicopter",
-        ctx=ctx,
-        table_file=f,
-    )
+    s, f = _fleet(ctx, "helicopter_bases", id_column="base_id", key="helicopter", kinds=None,
+                  include=h.include, exclude=h.exclude, hours=None)
     for col, override in (
         ("launch_delay_day_min", h.launch_delay_day_min),
         ("launch_delay_night_min", h.launch_delay_night_min),
