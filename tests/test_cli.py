@@ -158,6 +158,12 @@ def test_compare_night_closure(tmp_path):
     # closing Randers and Horsens at night: Randers and Horsens municipalities lose access, nobody gains
     assert d.loc["0730", "lose_within_15"] > 10_000 and d.loc["0615", "lose_within_15"] > 10_000
     assert (d["gain_within_30"] == 0).all()
+    params = pd.read_csv(out / "compare_parameters.csv", keep_default_na=False).set_index("parameter")
+    assert params.loc["name", "a"] == "baseline" and params.loc["name", "b"] == "acute-night"
+    assert params.loc["acute.opening_hours.randers", "b"] == "07-22" and params.loc["acute.at_hour", "b"] == "3"
+    assert params.loc["acute.hours", "b"] == "[3, 12]" and params.loc["acute.hours", "a"] == "[]"
+    assert "network.source" not in params.index and "routing.access_k" not in params.index
+    assert "Parametre der er forskellige" in (out / "report.html").read_text(encoding="utf-8")
     assert d.loc["0730", "mean_change_minutes"] > 0
 
 
