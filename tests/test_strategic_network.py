@@ -198,18 +198,44 @@ def test_islands_reached_only_by_their_ferry(G, island):
 
 
 def test_bridges_and_ferries_marked(link_rows):
-    crossings = {r["crossing"] for r in link_rows}
-    for name in (
-        "Vejlefjordbroen",
-        "Sallingsundbroen",
-        "Vilsundbroen",
-        "Oddesundbroen",
-        "Hadsund Bridge",
-        "Hvalpsund–Sundsøre",
-        "Thyborøn–Agger",
-        "Udbyhøj",
-    ):
-        assert any(name in c for c in crossings), name
+    kinds = {r["name"]: r["crossing"] for r in link_rows if r["crossing"]}
+    expected = {
+        "Vejlefjordbroen": "bridge",
+        "Sallingsundbroen": "bridge",
+        "Vilsundbroen": "bridge",
+        "Oddesundbroen": "bridge",
+        "Hadsundbroen": "bridge",
+        "Thorsminde": "dam",
+        "Hou–Sælvig": "ferry",
+        "Grenaa–Anholt": "ferry",
+        "Hvalpsund–Sundsøre": "ferry",
+        "Thyborøn–Agger": "ferry",
+        "Udbyhøj–Udbyhøj Syd": "ferry",
+    }
+    for name, kind in expected.items():
+        assert kinds.get(name) == kind, name
+    # a name is one crossing: its links share the kind (Sallingsundbroen carries two roads)
+    for r in link_rows:
+        assert bool(r["crossing"]) == bool(r["name"]), r["link_id"]
+        if r["crossing"]:
+            assert kinds[r["name"]] == r["crossing"]
+            assert (r["highway"] == "ferry") == (r["crossing"] == "ferry"), r["link_id"]
+    assert sum(r["name"] == "Sallingsundbroen" for r in link_rows) == 2
+    assert sum(r["name"] == "Hou–Sælvig" for r in link_rows) == 1
+
+
+def test_link_ids_derived_from_content(link_rows):
+    from geoplan.network.author_strategic import link_id
+
+    ids = [r["link_id"] for r in link_rows]
+    assert len(ids) == len(set(ids))
+    for r in link_rows:
+        base = link_id(r["from_node"], r["to_node"], oneway=r["oneway"] == "1")
+        assert r["link_id"] == base or r["link_id"].startswith(base + "~"), r["link_id"]
+    # readable: the E45 section the resilience scenario cuts is named by its two junctions
+    assert "e45_randers_c--e45_randers_s" in ids
+    assert link_id("b", "a") == link_id("a", "b") == "a--b"
+    assert link_id("b", "a", oneway=True) == "b--a"
 
 
 def test_reference_times_within_tolerance(G):
@@ -249,7 +275,9 @@ def _edit(path: Path, line: int, field: str, value: str) -> None:
         ("links", "to_node", "atlantis", "'atlantis' is not in nodes.csv"),
         ("links", "speed_kph", "0", "speed_kph"),
         ("links", "speed_kph", "fast", "not a number"),
-        ("links", "link_id", "L0001", "duplicate link_id"),
+        ("links", "link_id", "e45_aalborg_s--e45_soenderup", "duplicate link_id"),
+        ("links", "crossing", "bridge: Oddesundbroen", "crossing='bridge: Oddesundbroen' is unknown"),
+        ("links", "crossing", "bridge", "a bridge without a name"),
         ("links", "highway", "autobahn", "highway='autobahn' is unknown"),
         ("nodes", "node_id", "aarhus", "duplicate node_id"),
         ("nodes", "lon", "12.9", "outside Denmark"),

@@ -102,6 +102,7 @@ class Place:
     source: str
     note: str
     city: str = ""
+    line: int = field(default=0, compare=False)  # line in its table, for error messages
 
 
 @dataclass(frozen=True)
@@ -391,6 +392,7 @@ def _places(
                 source=r["source"],
                 note=r["note"],
                 city=r.get("city", ""),
+                line=line,
             )
         )
     return out
@@ -712,7 +714,7 @@ def _cross_check(s: NetworkSources) -> None:
             if p.node_id in where:
                 raise InputError(
                     s.folder / fname,
-                    f"node_id {p.node_id!r} is already defined in {where[p.node_id]}",
+                    f"line {p.line}: node_id {p.node_id!r} is already defined in {where[p.node_id]}",
                     "node ids must be unique across towns.csv, junctions.csv and city_nodes.csv",
                 )
             where[p.node_id] = fname
@@ -727,9 +729,9 @@ def _cross_check(s: NetworkSources) -> None:
             )
 
     for fname, places in (("towns.csv", s.towns), ("junctions.csv", s.junctions)):
-        for i, p in enumerate(places, start=2):
+        for p in places:
             if p.landmass_of:
-                check(fname, i, "landmass_of", p.landmass_of)
+                check(fname, p.line, "landmass_of", p.landmass_of)
     pairs: set[frozenset[str]] = set()
     for i, r in enumerate(s.roads, start=2):
         for n in r.nodes:
