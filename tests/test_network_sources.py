@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from geoplan.datadir import REGIONS_DIR
+from geoplan.datadir import REGIONS_DIR, data_dir
 from geoplan.errors import InputError
 from geoplan.network.sources import read_network_sources
 
@@ -122,3 +122,50 @@ def test_generator_cli_bad_source_exits_2(sources, tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 2 and "spurs.csv" in err and "km='far'" in err and "Traceback" not in err
     assert not out.exists()  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ({"highway": "autobahn"}, "highway='autobahn' is unknown"),
+        ({"speed_kph": 80, "limit_kph": 50}, "speed_kph=80 is above limit_kph=50"),
+        ({"limit_kph": "fast"}, "limit_kph='fast' is not a number"),
+        ({"source": ""}, "property source is empty"),
+        ({"to_node": "atlantis"}, "to_node='atlantis' is not a node"),
+    ],
+)
+def test_bad_arterial_feature(sources, edit, message):
+    path = sources / "arterials.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["features"][2]["properties"].update(edit)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_network_sources(sources)
+    assert Path(exc.value.file).name == "arterials.geojson"
+    assert "feature 3" in exc.value.problem and message in exc.value.problem, exc.value.problem
+    assert exc.value.fix
+
+
+def test_arterials_and_city_nodes_read(sources):
+    s = read_network_sources(sources)
+    assert len(s.arterials) > 100 and len(s.city_nodes) > 40
+    assert {n.city for n in s.city_nodes} >= {
+        "Aarhus", "Randers", "Horsens", "Herning", "Viborg", "Silkeborg", "Holstebro", "Skive"
+    }
+    assert not any(n.regional for n in s.city_nodes)
+    aarhus = next(t for t in s.towns if t.node_id == "aarhus")
+    assert not aarhus.regional  # reached by its arterials only
+    for a in s.arterials:
+        assert a.source and a.speed_kph <= a.limit_kph and len(a.lonlat) >= 2
+
+
+@pytest.mark.needs_data
+def test_arterial_line_must_end_at_its_nodes(sources, tmp_path):
+    from geoplan.network import author_strategic
+
+    path = sources / "arterials.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["features"][0]["geometry"]["coordinates"][0] = [10.30, 56.10]  # 6 km off
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(InputError, match="the line ends .* m from node"):
+        author_strategic.build(data_dir(), sources)

@@ -8,9 +8,11 @@ comes from) and a ``note`` column (what is approximate).
 Tables (UTF-8 CSV with a header row, or GeoJSON)
 ------------------------------------------------
 ``towns.csv``
-    ``node_id,name,kind,lat,lon,population,landmass_of,source,note`` — town centres and
-    ferry-port villages (``kind`` ``town`` or ``port``); ``landmass_of``: the node whose
-    island or fjord side this node belongs to (the generator moves it onto that land).
+    ``node_id,name,kind,lat,lon,population,landmass_of,regional,source,note`` — town centres
+    and ferry-port villages (``kind`` ``town`` or ``port``); ``landmass_of``: the node whose
+    island or fjord side this node belongs to (the generator moves it onto that land);
+    ``regional`` ``no``: the regional rule gives the town no links (a city centre reached
+    by its arterials only), empty or ``yes`` otherwise.
 ``junctions.csv``
     ``node_id,name,kind,lat,lon,landmass_of,source,note`` — road junctions and ferry
     berths (``kind`` ``junction`` or ``port``).
@@ -41,7 +43,8 @@ Tables (UTF-8 CSV with a header row, or GeoJSON)
     ``note``): no generated regional road may cross them.
 ``city_nodes.csv``
     ``node_id,name,kind,city,lat,lon,population,source,note`` — districts (``kind``
-    ``town``) and junctions of the city arterial networks.
+    ``town``) and junctions of the city arterial networks; the regional rule gives them
+    no links of their own (they count as towns on the way).
 ``arterials.geojson``
     LineStrings of city ring and radial roads between two network nodes (``from_node``,
     ``to_node``, ``road``, ``highway``, ``limit_kph``, ``speed_kph``, ``signals``,
@@ -102,6 +105,7 @@ class Place:
     source: str
     note: str
     city: str = ""
+    regional: bool = True  # joined to its neighbours by the regional rule
     line: int = field(default=0, compare=False)  # line in its table, for error messages
 
 
@@ -368,6 +372,8 @@ def _places(
         cols.append("population")
     if not city:
         cols.append("landmass_of")
+    if not city and not junctions:
+        cols.append("regional")
     cols += ["source", "note"]
     out = []
     for line, r in _rows(path, cols, what="one node per row"):
@@ -380,6 +386,7 @@ def _places(
         if not junctions and r["population"]:
             pop = int(_float(path, line, "population", r["population"], low=0))
         _need(path, line, r, "source", "say where the position (and population) comes from")
+        regional = _choice(path, line, "regional", r.get("regional", ""), ("", "yes", "no")) != "no"
         out.append(
             Place(
                 node_id=nid,
@@ -392,6 +399,7 @@ def _places(
                 source=r["source"],
                 note=r["note"],
                 city=r.get("city", ""),
+                regional=regional and not city,
                 line=line,
             )
         )
