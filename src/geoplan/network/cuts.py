@@ -124,7 +124,11 @@ def resolve_cuts(
             else:
                 problem = f"{key}: {item!r} is neither a crossing name nor a link_id of the network"
             close = difflib.get_close_matches(_norm(item), list(by_norm), n=3, cutoff=0.5)
-            hint = f" (did you mean {', '.join(repr(by_norm[c].name) for c in close)}?)" if close else ""
+            hint = (
+                f" (did you mean {', '.join(repr(by_norm[c].name) for c in close)}?)"
+                if close
+                else ""
+            )
             raise ScenarioError(
                 file,
                 problem + hint,

@@ -87,6 +87,8 @@ CROSSING_KINDS = ("bridge", "dam", "tunnel", "ferry")
 ROAD_HIGHWAYS = ("motorway", "trunk", "primary", "secondary", "tertiary")
 #: Road classes an arterial section may have.
 ARTERIAL_HIGHWAYS = ("motorway", "trunk", "primary", "secondary", "tertiary", "urban")
+#: A city arterial's line must start and end within this distance of its two nodes (m).
+ARTERIAL_END_TOLERANCE_M = 300.0
 #: Longitude / latitude box of Denmark (as in :mod:`geoplan.network.strategic`).
 _LONLAT_BOX = (7.5, 54.4, 15.4, 57.9)
 
@@ -679,6 +681,12 @@ def read_arterials(path: Path) -> list[Arterial]:
     return out
 
 
+def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Approximate distance (m) between two lon/lat points (equirectangular; fine below 10 km)."""
+    k = math.cos(math.radians((a[1] + b[1]) / 2.0))
+    return 111_320.0 * math.hypot((a[0] - b[0]) * k, a[1] - b[1])
+
+
 def read_network_sources(folder: Path) -> NetworkSources:
     """Read and cross-check every source table in ``folder`` (``network/sources``).
 
@@ -763,9 +771,19 @@ def _cross_check(s: NetworkSources) -> None:
     for i, ir in enumerate(s.island_roads, start=2):
         check("island_roads.csv", i, "from_node", ir.from_node)
         check("island_roads.csv", i, "to_node", ir.to_node)
+    pos = {p.node_id: (p.lon, p.lat) for p in s.places}
     for i, a in enumerate(s.arterials, start=1):
         check("arterials.geojson", f"feature {i}", "from_node", a.from_node)
         check("arterials.geojson", f"feature {i}", "to_node", a.to_node)
+        for end, (lon, lat) in ((a.from_node, a.lonlat[0]), (a.to_node, a.lonlat[-1])):
+            off = _metres(pos[end], (lon, lat))
+            if off > ARTERIAL_END_TOLERANCE_M:
+                raise InputError(
+                    s.folder / "arterials.geojson",
+                    f"feature {i} ({a.from_node} -> {a.to_node}, {a.road}): the line ends "
+                    f"{off:.0f} m from node {end}",
+                    f"start and end the line at its nodes (within {ARTERIAL_END_TOLERANCE_M:g} m)",
+                )
     names: dict[str, str] = {}
     for c in s.crossings:
         names.setdefault(c.name, c.kind)
