@@ -87,7 +87,7 @@ def test_n_minus_1_and_cuts(tiny_region):
 
 
 def test_unknown_ids_are_clear_errors(tiny_region):
-    with pytest.raises(ScenarioError, match=r"acute.cuts.east: unknown link_id \['X-Y'\]"):
+    with pytest.raises(ScenarioError, match=r"acute.cuts.'east': 'X-Y' is neither a crossing name nor a link_id"):
         _run(tiny_region, cuts={"east": ["X-Y"]})
     with pytest.raises(ScenarioError, match=r"acute.exclude: unknown facility \['nope'\]"):
         _run(tiny_region, exclude=["nope"])

@@ -198,18 +198,44 @@ def test_islands_reached_only_by_their_ferry(G, island):
 
 
 def test_bridges_and_ferries_marked(link_rows):
-    crossings = {r["crossing"] for r in link_rows}
-    for name in (
-        "Vejlefjordbroen",
-        "Sallingsundbroen",
-        "Vilsundbroen",
-        "Oddesundbroen",
-        "Hadsund Bridge",
-        "Hvalpsund–Sundsøre",
-        "Thyborøn–Agger",
-        "Udbyhøj",
-    ):
-        assert any(name in c for c in crossings), name
+    kinds = {r["name"]: r["crossing"] for r in link_rows if r["crossing"]}
+    expected = {
+        "Vejlefjordbroen": "bridge",
+        "Sallingsundbroen": "bridge",
+        "Vilsundbroen": "bridge",
+        "Oddesundbroen": "bridge",
+        "Hadsundbroen": "bridge",
+        "Thorsminde": "dam",
+        "Hou–Sælvig": "ferry",
+        "Grenaa–Anholt": "ferry",
+        "Hvalpsund–Sundsøre": "ferry",
+        "Thyborøn–Agger": "ferry",
+        "Udbyhøj–Udbyhøj Syd": "ferry",
+    }
+    for name, kind in expected.items():
+        assert kinds.get(name) == kind, name
+    # a name is one crossing: its links share the kind (Sallingsundbroen carries two roads)
+    for r in link_rows:
+        assert bool(r["crossing"]) == bool(r["name"]), r["link_id"]
+        if r["crossing"]:
+            assert kinds[r["name"]] == r["crossing"]
+            assert (r["highway"] == "ferry") == (r["crossing"] == "ferry"), r["link_id"]
+    assert sum(r["name"] == "Sallingsundbroen" for r in link_rows) == 2
+    assert sum(r["name"] == "Hou–Sælvig" for r in link_rows) == 1
+
+
+def test_link_ids_derived_from_content(link_rows):
+    from geoplan.network.author_strategic import link_id
+
+    ids = [r["link_id"] for r in link_rows]
+    assert len(ids) == len(set(ids))
+    for r in link_rows:
+        base = link_id(r["from_node"], r["to_node"], oneway=r["oneway"] == "1")
+        assert r["link_id"] == base or r["link_id"].startswith(base + "~"), r["link_id"]
+    # readable: the E45 section the resilience scenario cuts is named by its two junctions
+    assert "e45_randers_c--e45_randers_s" in ids
+    assert link_id("b", "a") == link_id("a", "b") == "a--b"
+    assert link_id("b", "a", oneway=True) == "b--a"
 
 
 def test_reference_times_within_tolerance(G):
@@ -249,7 +275,9 @@ def _edit(path: Path, line: int, field: str, value: str) -> None:
         ("links", "to_node", "atlantis", "'atlantis' is not in nodes.csv"),
         ("links", "speed_kph", "0", "speed_kph"),
         ("links", "speed_kph", "fast", "not a number"),
-        ("links", "link_id", "L0001", "duplicate link_id"),
+        ("links", "link_id", "e45_aalborg_s--e45_soenderup", "duplicate link_id"),
+        ("links", "crossing", "bridge: Oddesundbroen", "crossing='bridge: Oddesundbroen' is unknown"),
+        ("links", "crossing", "bridge", "a bridge without a name"),
         ("links", "highway", "autobahn", "highway='autobahn' is unknown"),
         ("nodes", "node_id", "aarhus", "duplicate node_id"),
         ("nodes", "lon", "12.9", "outside Denmark"),
@@ -308,3 +336,75 @@ def test_generator_reproduces_committed_tables(tmp_path):
     assert (tmp_path / "links.csv").read_text(encoding="utf-8") == (NET / "links.csv").read_text(
         encoding="utf-8"
     )
+
+
+CITY_REFERENCE = NET / "reference_city_times.csv"
+
+
+def _city_times(G):
+    import numpy as np
+    import pandas as pd
+
+    from geoplan.routing import CompiledGraph, points_from_lonlat, travel_time_matrix
+
+    ref = pd.read_csv(CITY_REFERENCE)
+    cg = CompiledGraph.from_graph(G)
+    o = points_from_lonlat(ref["from_lon"].to_numpy(), ref["from_lat"].to_numpy())
+    d = points_from_lonlat(ref["to_lon"].to_numpy(), ref["to_lat"].to_numpy())
+    m = travel_time_matrix(cg, origins_xy=o, destinations_xy=d)
+    ref["model"] = np.diag(m.minutes)
+    ref["error"] = ref["model"] / ref["minutes"] - 1.0
+    return ref
+
+
+def test_city_times_within_tolerance(G):
+    """Trips inside the cities along their arterials (point to point, access legs included)."""
+    ref = _city_times(G)
+    assert len(ref) >= 20 and ref["source"].str.len().gt(0).all()
+    assert ref["error"].abs().median() < 0.25, ref[["from", "to", "minutes", "model"]]
+    assert ref["error"].abs().max() < 0.6, ref.loc[ref["error"].abs().idxmax()].to_dict()
+
+
+def test_arterials_follow_the_city_streets(G, link_rows):
+    arterial = [r for r in link_rows if r["note"].startswith("city arterial")]
+    assert len(arterial) > 200
+    for r in arterial:
+        u, v = G.nodes[r["from_node"]], G.nodes[r["to_node"]]
+        straight = math.hypot(u["x"] - v["x"], u["y"] - v["y"])
+        assert float(r["length_m"]) >= straight - 2, r["link_id"]  # a road is never shorter
+        if r["highway"] != "motorway":  # split into pieces of at most 600 m
+            assert float(r["length_m"]) <= 600.5, r["link_id"]
+    for road in ("Hasle Ringvej (O2)", "Randersvej", "Viborgvej", "Silkeborgvej", "Grenåvej",
+                 "Oddervej", "Åhavevej (rute 501)", "Vestre Ringgade (O1)", "Ringvej Syd (O2)"):
+        assert any(r["road"] == road for r in arterial), road
+    # AUH Skejby to Aarhus C runs down Randersvej and Nørrebrogade, at city speeds
+    path = nx.shortest_path(G, "skejby", "aarhus", weight="travel_time")
+    assert {"o2_randersvej", "o1_randersvej", "aa_noerreport"} <= set(path)
+    t = nx.shortest_path_length(G, "skejby", "aarhus", weight="travel_time") / 60
+    km = sum(
+        min(d["length"] for d in G[a][b].values()) for a, b in zip(path[:-1], path[1:], strict=True)
+    ) / 1000
+    assert 7 < t < 13 and 30 < km / (t / 60) < 50, (t, km)
+    # the city centre is reached by its arterials only: no generated regional road ends there
+    assert not [r for r in link_rows if "aarhus" in (r["from_node"], r["to_node"])
+                and r["source"].startswith("generated by author_strategic.regional")]
+
+
+@pytest.mark.needs_data
+def test_ids_do_not_depend_on_row_order(tmp_path):
+    """Regenerating from reordered source tables gives the same node and link ids."""
+    from geoplan.network import author_strategic
+    from geoplan.network.author_strategic import DEFAULT_SOURCES
+
+    src = tmp_path / "sources"
+    shutil.copytree(DEFAULT_SOURCES, src)
+    for name in ("roads.csv", "spurs.csv", "island_roads.csv"):
+        lines = (src / name).read_text(encoding="utf-8").splitlines(keepends=True)
+        (src / name).write_text(lines[0] + "".join(reversed(lines[1:])), encoding="utf-8")
+    nodes, links = author_strategic.build(data_dir(), src)
+    ids = {r["link_id"]: (r["from_node"], r["to_node"]) for r in links}
+    with open(NET / "links.csv", encoding="utf-8") as fh:
+        committed = {r["link_id"]: (r["from_node"], r["to_node"]) for r in csv.DictReader(fh)}
+    assert set(ids) == set(committed)
+    with open(NET / "nodes.csv", encoding="utf-8") as fh:
+        assert {r["node_id"] for r in nodes} == {r["node_id"] for r in csv.DictReader(fh)}

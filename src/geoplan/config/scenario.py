@@ -26,8 +26,11 @@ class NetworkSection(_Section):
     """Which road network, and what to take out of it."""
 
     source: str = Field("strategic", description="'strategic' or a path to an OSM file")
-    cut_links: list[str] = Field(default_factory=list, description="link_id values of the strategic network to remove")
-    stop_ferries: list[str] = Field(default_factory=list, description="link_id values of ferries to stop")
+    cuts: list[str] = Field(default_factory=list, description="crossings to remove for the whole run, by name "
+                            "(e.g. 'Oddesundbroen', 'Hou–Sælvig'), or link_id values (geoplan.network.cuts)")
+    cut_links: list[str] = Field(default_factory=list, description="link_id values (or crossing names) to remove")
+    stop_ferries: list[str] = Field(default_factory=list, description="ferries to stop, by name (e.g. 'Hou–Sælvig'); "
+                                    "naming a road or bridge is an error")
 
 
 class RoutingSection(_Section):
@@ -57,7 +60,8 @@ class AcuteSection(_Section):
     n_minus_1: bool = Field(False, description="close each acute hospital in turn")
     cuts: dict[str, list[str]] = Field(
         default_factory=dict,
-        description="named sets of strategic-network link_id values to cut (roads, bridges, ferries) for N-1",
+        description="named sets to cut in turn for N-1: crossing names (bridges, dams, ferries, e.g. "
+        "'Hou–Sælvig') and/or link_id values (road sections, e.g. 'e45_randers_c--e45_randers_s')",
     )
 
     @field_validator("thresholds", "bands")

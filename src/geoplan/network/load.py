@@ -22,7 +22,7 @@ def load_network(source: str, *, region_folder: Path) -> nx.MultiDiGraph:
         absolute, relative to the working directory, or relative to the data
         directory (e.g. ``roads/osm_samsoe_2020-03-09.osm.zip``).
     region_folder
-        ``data/regions/<name>``.
+        ``src/geoplan/regions/<name>``.
     """
     if source == "strategic":
         from geoplan.network.strategic import load_region_strategic_network

@@ -14,13 +14,19 @@ Tables (UTF-8 CSV with a header row)
 - ``kind`` is ``town``, ``junction``, ``port`` or ``border``; ``lon``/``lat`` WGS84.
 
 ``links.csv``: ``link_id,from_node,to_node,road,highway,speed_kph,circuity,length_m,delay_min,
-oneway,crossing,source,note``
+oneway,crossing,name,source,note``
 
 - ``length_m`` empty: straight-line distance × ``circuity`` (empty circuity: the class
   default of :data:`DEFAULT_CIRCUITY`);
 - ``delay_min``: fixed minutes added (ferry waiting, town passage);
 - ``oneway`` 1: only ``from_node`` → ``to_node``; 0 or empty: both directions;
-- ``crossing``: empty, or ``bridge: …`` / ``ferry: …`` / ``dam: …`` (links that cross water).
+- ``crossing``: empty, or the kind of a link that crosses water: ``bridge``, ``dam``,
+  ``tunnel`` or ``ferry``; ``name`` is then the crossing's official name (``Oddesundbroen``,
+  ``Hou–Sælvig``), by which scenarios cut it (:mod:`geoplan.network.cuts`). One crossing
+  may span several links (both roads over Sallingsundbroen).
+- ``link_id``: derived from content, ``<node>--<node>`` (the two end nodes, sorted for
+  two-way links), ``~<road>`` appended for parallel links; see
+  :func:`geoplan.network.author_strategic.link_id`.
 """
 
 from __future__ import annotations
@@ -47,10 +53,12 @@ LINK_COLUMNS = (
     "delay_min",
     "oneway",
     "crossing",
+    "name",
     "source",
     "note",
 )
 NODE_KINDS = ("town", "junction", "port", "border")
+CROSSING_KINDS = ("bridge", "dam", "tunnel", "ferry")
 HIGHWAYS = ("motorway", "trunk", "primary", "secondary", "tertiary", "urban", "ferry")
 #: Road length / straight-line length per class, used where a link gives neither length nor circuity.
 DEFAULT_CIRCUITY = {
@@ -134,8 +142,8 @@ def graph_from_strategic_tables(*, nodes_csv: Path, links_csv: Path) -> nx.Multi
         ``name``, ``kind``, ``population`` (int, 0 where empty) and ``kommune``; each link
         as two directed edges (one for ``oneway`` links) with ``length`` (m),
         ``speed_kph``, ``travel_time`` (s) = length / speed + delay, ``delay`` (s),
-        ``highway``, ``ref`` (the road), ``name``, ``link_id``, ``ferry`` (bool) and
-        ``crossing``.
+        ``highway``, ``ref`` (the road), ``name`` (the road), ``link_id``, ``ferry`` (bool),
+        ``crossing`` (kind or empty) and ``crossing_name``.
 
     Raises
     ------
@@ -249,7 +257,26 @@ def graph_from_strategic_tables(*, nodes_csv: Path, links_csv: Path) -> nx.Multi
             links_csv, line, "delay_min", row["delay_min"], default=0.0, positive=True
         )
         oneway = row["oneway"] in ("1", "true", "True", "yes")
-        is_ferry = highway == "ferry" or row["crossing"].lower().startswith("ferry")
+        crossing = row["crossing"]
+        if crossing and crossing not in CROSSING_KINDS:
+            raise InputError(
+                links_csv,
+                f"line {line} ({lid}): crossing={crossing!r} is unknown",
+                f"use one of {', '.join(CROSSING_KINDS)} (the crossing's name goes in column name)",
+            )
+        if crossing and not row["name"]:
+            raise InputError(
+                links_csv,
+                f"line {line} ({lid}): a {crossing} without a name",
+                "write the crossing's official name in column name (scenarios cut it by name)",
+            )
+        if (highway == "ferry") != (crossing == "ferry"):
+            raise InputError(
+                links_csv,
+                f"line {line} ({lid}): highway={highway!r} but crossing={crossing!r}",
+                "a ferry has highway=ferry and crossing=ferry; other links neither",
+            )
+        is_ferry = crossing == "ferry"
         attrs = dict(
             length=float(length),
             speed_kph=float(speed),
@@ -260,7 +287,8 @@ def graph_from_strategic_tables(*, nodes_csv: Path, links_csv: Path) -> nx.Multi
             name=row["road"],
             link_id=lid,
             ferry=is_ferry,
-            crossing=row["crossing"],
+            crossing=crossing,
+            crossing_name=row["name"],
         )
         G.add_edge(u, v, key=lid, **attrs)
         if not oneway:
@@ -281,7 +309,7 @@ def load_region_strategic_network(region_dir: Path) -> nx.MultiDiGraph:
     Parameters
     ----------
     region_dir
-        A region folder, e.g. ``data/regions/midtjylland``.
+        A region folder, e.g. ``src/geoplan/regions/midtjylland``.
     """
     folder = Path(region_dir) / "network"
     return graph_from_strategic_tables(

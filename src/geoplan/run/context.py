@@ -18,6 +18,7 @@ import numpy as np
 from geoplan import progress
 from geoplan.config import Scenario
 from geoplan.errors import ScenarioError
+from geoplan.network.cuts import cut_crossings, resolve_cuts
 from geoplan.region import Region
 from geoplan.routing import AccessModel, CompiledGraph, TravelTimeMatrix
 
@@ -51,10 +52,16 @@ class RunContext:
 
     @cached_property
     def graph(self) -> nx.MultiDiGraph:
-        G = self.region.network(self.scenario.network.source)
-        cut = list(self.scenario.network.cut_links) + list(self.scenario.network.stop_ferries)
-        if cut:
-            G = remove_links(G, cut, scenario_path=self.scenario.file_of("network"))
+        net = self.scenario.network
+        path = self.scenario.file_of("network")
+        G = self.region.network(net.source)
+        # crossing names or link ids (geoplan.network.cuts); acute.cuts are checked up front
+        for name, items in (self.scenario.acute.cuts if self.scenario.acute else {}).items():
+            resolve_cuts(G, items, key=f"acute.cuts.{name!r}", file=self.scenario.file_of("acute"))
+        if net.stop_ferries:
+            G = cut_crossings(G, net.stop_ferries, ferries_only=True, key="network.stop_ferries", file=path)
+        if net.cuts or net.cut_links:
+            G = cut_crossings(G, [*net.cuts, *net.cut_links], key="network.cuts", file=path)
         return G
 
     @cached_property
@@ -93,24 +100,17 @@ class RunContext:
 
 
 def remove_links(G: nx.MultiDiGraph, link_ids: list[str], *, scenario_path: Path | None = None,
-                 key: str = "network.cut_links / stop_ferries") -> nx.MultiDiGraph:
-    """A copy of ``G`` without the edges whose ``link_id`` is listed.
+                 key: str = "acute.cuts") -> nx.MultiDiGraph:
+    """A copy of ``G`` without the listed crossings (by name) or links (by ``link_id``).
+
+    See :func:`geoplan.network.cuts.cut_crossings`.
 
     Raises
     ------
     ScenarioError
-        A listed id is not a link of the network.
+        An item is neither a crossing name nor a link id of the network.
     """
-    known = {d.get("link_id") for _, _, d in G.edges(data=True)} - {None}
-    unknown = sorted(set(link_ids) - known)
-    if unknown:
-        sample = ", ".join(sorted(known)[:8])
-        raise ScenarioError(scenario_path, f"{key}: unknown link_id {unknown}",
-                            f"use link_id values from the region folder's network/links.csv (e.g. {sample})")
-    H = G.copy()
-    drop = [(u, v, k) for u, v, k, d in H.edges(keys=True, data=True) if d.get("link_id") in set(link_ids)]
-    H.remove_edges_from(drop)
-    return H
+    return cut_crossings(G, link_ids, key=key, file=scenario_path)
 
 
 def select_sites(table: gpd.GeoDataFrame, *, ids: list[str] | None, kinds: list[str], exclude: list[str],

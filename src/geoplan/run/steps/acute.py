@@ -33,6 +33,7 @@ from geoplan import progress
 from geoplan.errors import ScenarioError
 from geoplan.measures.coverage import access_by_group, round_table, threshold_key, weighted_mean
 from geoplan.measures.hours import is_open
+from geoplan.network.cuts import resolve_cuts
 from geoplan.routing import CompiledGraph
 from geoplan.run.context import (
     RunContext,
@@ -307,7 +308,8 @@ def cut_link_lines(ctx: RunContext) -> gpd.GeoDataFrame | None:
         return None
     G = ctx.graph
     rows = []
-    wanted = {lid: name for name, ids in cuts.items() for lid in ids}
+    wanted = {lid: name for name, items in cuts.items()
+              for lid in resolve_cuts(G, items, key=f"acute.cuts.{name!r}", file=ctx.scenario.file_of("acute"))}
     seen = set()
     for u, v, d in G.edges(data=True):
         lid = d.get("link_id")
