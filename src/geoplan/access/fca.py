@@ -200,7 +200,8 @@ def _unique_index(ids: Any, what: str) -> pd.Index:
 
 
 def _positions(ids: pd.Index, known: pd.Index, what: str, table: str) -> IntArray:
-    pos = np.asarray(known.get_indexer(ids), dtype=np.int64)
+    codes, uniq = pd.factorize(ids)  # look up each distinct id once (long frames repeat them)
+    pos: IntArray = np.asarray(known.get_indexer(uniq), dtype=np.int64)[codes]
     if (pos < 0).any():
         bad = ids[int(np.flatnonzero(pos < 0)[0])]
         raise InputError(None, f"matrix {what} {bad!r} has no {table} entry",
@@ -259,9 +260,10 @@ def _pairs_from_frame(df: pd.DataFrame, dem: pd.Index, sit: pd.Index, T: float |
     keep = np.isfinite(minutes) if T is None else minutes <= T
     rows, cols, minutes = rows[keep], cols[keep], minutes[keep]
     key = rows * max(len(sit), 1) + cols
-    if key.size and np.unique(key).size != key.size:
-        order = np.argsort(key, kind="stable")
-        dup = order[1:][np.diff(key[order]) == 0][0]
+    order = np.argsort(key, kind="stable")
+    same = np.diff(key[order]) == 0
+    if same.any():
+        dup = order[1:][same][0]
         raise InputError(None, f"pair ({dem[rows[dup]]!r}, {sit[cols[dup]]!r}) appears twice in the cost frame",
                          "keep one travel time per demand/site pair")
     return rows, cols, minutes

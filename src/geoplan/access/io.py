@@ -122,11 +122,14 @@ class _Table:
                              f"the header must contain {','.join(cols)}")
         fields_fix = ("give every line the same number of fields as the header; quote fields "
                       "that contain commas and write decimals with a point")
+        raw_names = {h.strip(): h for h in next(csv.reader([first]))}
+        id_types = {raw_names[c]: object for c in cols if c.endswith("_id")}
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", pd.errors.ParserWarning)
-                df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
-                                 index_col=False)
+                # ids as Python strings, numbers parsed by the C parser (fast path); a column with
+                # a bad value comes back as strings and is checked value by value in numbers()
+                df = pd.read_csv(io.StringIO(text), dtype=id_types, keep_default_na=False, index_col=False)
         except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
             bad = _first_ragged_line(text, len(header))
             msg = (f"line {bad[0]} has {bad[1]} fields, the header {len(header)}" if bad
@@ -135,10 +138,12 @@ class _Table:
         df.columns = [str(c).strip() for c in df.columns]
         if df.empty:
             raise InputError(p, "no data rows after the header", f"add rows {','.join(cols)}")
-        return df.fillna("")
+        return df
 
     def ids(self, col: str) -> npt.NDArray[np.object_]:
-        v: npt.NDArray[np.object_] = self.df[col].astype(str).str.strip().to_numpy(dtype=object)
+        s = self.df[col]
+        v: npt.NDArray[np.object_] = s.where(s.notna(), "").astype(object).to_numpy(dtype=object)
+        v = pd.Series(v, dtype=object).astype(str).str.strip().to_numpy(dtype=object)
         blank = v == ""
         if blank.any():
             i = int(np.flatnonzero(blank)[0])
@@ -146,20 +151,25 @@ class _Table:
         return v
 
     def numbers(self, col: str, *, what: str, fix: str) -> npt.NDArray[np.float64]:
-        s = self.df[col].astype(str).str.strip()
-        x: npt.NDArray[np.float64] = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64)
+        s = self.df[col]
+        if s.dtype.kind in "fiu":
+            x: npt.NDArray[np.float64] = s.to_numpy(dtype=np.float64)
+            raw = None
+        else:
+            raw = s.where(s.notna(), "").astype(str).str.strip()
+            x = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
         bad = ~np.isfinite(x) | (x < 0)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raw = s.iloc[i]
-            if raw == "":
+            text = repr(float(x[i])) if raw is None else str(raw.iloc[i])
+            if text == "":
                 problem = f"empty {col}"
             elif np.isnan(x[i]):
-                problem = f"{col}={raw!r} is not a number"
+                problem = f"{col}={text!r} is not a number"
             elif np.isinf(x[i]):
-                problem = f"{col}={raw!r} is infinite"
+                problem = f"{col}={text!r} is infinite"
             else:
-                problem = f"{col}={raw!r} is negative"
+                problem = f"{col}={text!r} is negative"
             raise self.error(i, problem + f" ({what})", fix)
         return x
 
@@ -181,6 +191,12 @@ def _unique_ids(t: _Table, col: str) -> npt.NDArray[np.object_]:
         raise t.error(i, f"duplicate {col} {ids[i]!r} (first on line {t.line(first)})",
                       f"list each {col} once")
     return ids
+
+
+def _lookup(known: pd.Index, ids: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
+    codes, uniq = pd.factorize(ids)
+    pos: npt.NDArray[np.int64] = np.asarray(known.get_indexer(uniq), dtype=np.int64)[codes]
+    return pos
 
 
 def read_access_problem(*, cost_matrix: Path, supply: Path, demand: Path) -> AccessProblem:
@@ -211,12 +227,12 @@ def read_access_problem(*, cost_matrix: Path, supply: Path, demand: Path) -> Acc
     minutes = tc.numbers("minutes", what="travel time",
                          fix="write minutes as a plain number >= 0; leave an unreachable pair out")
     dix, six = pd.Index(d_ids), pd.Index(s_ids)
-    r = dix.get_indexer(cd)
+    r = _lookup(dix, cd)
     if (r < 0).any():
         i = int(np.flatnonzero(r < 0)[0])
         raise tc.error(i, f"demand_id {cd[i]!r} is not in {demand.name}",
                        f"add it to {demand} or remove its rows from {cost_matrix.name}")
-    c = six.get_indexer(cs)
+    c = _lookup(six, cs)
     if (c < 0).any():
         i = int(np.flatnonzero(c < 0)[0])
         raise tc.error(i, f"site_id {cs[i]!r} is not in {supply.name}",
