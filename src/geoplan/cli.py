@@ -1,4 +1,4 @@
-"""Command-line interface: ``geoplan run | compare | od | locate | access | data``.
+"""Command-line interface: ``geoplan run | compare | od | locate | data``.
 
 The CLI is thin: it parses arguments, turns on progress output and calls the
 library. Any :class:`~geoplan.errors.GeoplanError` is printed as a one-paragraph
