@@ -10,6 +10,8 @@ The public API, for notebooks and scripts::
     times = geoplan.travel_times(region, towns, hospitals)      # origin_id, destination_id, minutes, km
     best = geoplan.nearest(region, towns, hospitals)
     model = geoplan.MCLP.from_cost_matrix(cost, max_minutes=20, p=12, weights=w).solve()
+    fca = geoplan.TwoStageFCA.from_cost_matrix(matrix, demand=cells, supply=practices,
+                                               max_minutes=15).solve()   # geoplan.access
 
 Data flows one way: inputs (data directory + region folders) →
 :mod:`geoplan.region` → :mod:`geoplan.network` → :mod:`geoplan.routing` →
@@ -27,6 +29,14 @@ from geoplan._lazy import lazy_getattr
 from geoplan.errors import GeoplanError
 
 if TYPE_CHECKING:
+    from geoplan.access import (
+        EnhancedTwoStageFCA,
+        GravityAccess,
+        TwoStageFCA,
+        enhanced_two_stage_fca,
+        gravity_access,
+        two_stage_fca,
+    )
     from geoplan.config import Scenario, load_scenario
     from geoplan.locate import LSCP, MCLP, JointPlacement, PCenter, PMedian, how_many_frontier
     from geoplan.region import Region, load_region
@@ -52,7 +62,13 @@ _LAZY = {
     "PCenter": "geoplan.locate",
     "JointPlacement": "geoplan.locate",
     "how_many_frontier": "geoplan.locate",
-    # "access": "geoplan.access",   # spatial access (2SFCA, E2SFCA, gravity): added with geoplan.access
+    # spatial access (floating catchments); the subpackage geoplan.access holds the rest
+    "TwoStageFCA": "geoplan.access",
+    "EnhancedTwoStageFCA": "geoplan.access",
+    "GravityAccess": "geoplan.access",
+    "two_stage_fca": "geoplan.access",
+    "enhanced_two_stage_fca": "geoplan.access",
+    "gravity_access": "geoplan.access",
 }
 
 
@@ -65,6 +81,12 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "LSCP",
+    "EnhancedTwoStageFCA",
+    "GravityAccess",
+    "TwoStageFCA",
+    "enhanced_two_stage_fca",
+    "gravity_access",
+    "two_stage_fca",
     "MCLP",
     "GeoplanError",
     "JointPlacement",

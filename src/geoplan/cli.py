@@ -60,6 +60,12 @@ def _cmd_locate(args: argparse.Namespace) -> int:
     return run_locate(args)
 
 
+def _cmd_access(args: argparse.Namespace) -> int:
+    from geoplan.access.io import run_access
+
+    return run_access(args)
+
+
 def _cmd_data(args: argparse.Namespace) -> int:
     from geoplan.datadir import check_inputs, data_dir, fetch_input, load_manifest
 
@@ -130,6 +136,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_locate_arguments(lo)
     lo.set_defaults(func=_cmd_locate)
+
+    ac = sub.add_parser("access", help="floating-catchment access (2SFCA, E2SFCA, gravity) on your own cost matrix")
+    ac.add_argument("--cost-matrix", required=True, help="CSV demand_id,site_id,minutes (missing pair = unreachable)")
+    ac.add_argument("--supply", required=True, help="CSV site_id,capacity")
+    ac.add_argument("--demand", required=True, help="CSV demand_id,weight")
+    ac.add_argument("--method", required=True, choices=["2sfca", "e2sfca", "gravity"])
+    ac.add_argument("--max-minutes", required=True, help="catchment T: pairs with minutes <= T are in reach")
+    ac.add_argument("--weights", help="e2sfca step weights minutes:weight,... (default 10:1,20:0.68,30:0.22)")
+    ac.add_argument("--decay", choices=["gaussian"], help="e2sfca: Gaussian decay exp(-t^2/(2 W^2)) instead of steps")
+    ac.add_argument("--width", help="e2sfca: Gaussian width W in minutes")
+    ac.add_argument("--beta", help="gravity: decay exponent, weight = max(t, min-minutes)^-beta (default 1)")
+    ac.add_argument("--min-minutes", help="gravity: floor on minutes in the decay (default 1)")
+    ac.add_argument("--potential", action="store_true", help="gravity: Hansen potential (no competition)")
+    ac.add_argument("--normalize", action="store_true", help="divide access by its demand-weighted mean")
+    ac.add_argument("--out", required=True, help="ACCESS.csv: demand_id,weight,sites_in_reach,access")
+    ac.add_argument("--sites-out", help="optional SITES.csv: supply-to-demand ratio per site")
+    ac.set_defaults(func=_cmd_access)
 
     d = sub.add_parser("data", help="inputs in the data directory")
     dsub = d.add_subparsers(dest="data_command", required=True)
