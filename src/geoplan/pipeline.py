@@ -71,12 +71,14 @@ class RunContext:
     @cached_property
     def access(self) -> AccessModel:
         r = self.scenario.routing
-        return AccessModel(speed_kph=r.access_speed_kph, circuity=r.access_circuity, k=r.access_k,
-                           max_snap_m=r.max_snap_km * 1000.0)
+        return AccessModel(k=r.access_k, max_snap_m=r.max_snap_km * 1000.0,
+                           direct_max_m=None if r.direct_leg_km is None else r.direct_leg_km * 1000.0)
 
     @cached_property
     def graph(self) -> nx.MultiDiGraph:
-        G = self.region.network(self.scenario.network.source)
+        net = self.scenario.network
+        G = self.region.network(net.source, local=net.local, patches=net.patches,
+                                local_parameters=net.local_parameters)
         cut = list(self.scenario.network.cut_links) + list(self.scenario.network.stop_ferries)
         if cut:
             G = remove_links(G, cut, scenario_path=self.scenario.path)

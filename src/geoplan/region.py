@@ -126,22 +126,31 @@ class Region:
         return self._facility_cache[table].copy()
 
     # ---------------------------------------------------------------- network
-    def network(self, source: str | None = None) -> nx.MultiDiGraph:
+    def network(self, source: str | None = None, *, local: bool = True, patches: list[str] | None = None,
+                local_parameters: str | None = None) -> nx.MultiDiGraph:
         """The region's road graph (geoplan schema), cached in memory and on disk.
 
         Parameters
         ----------
         source
-            ``"strategic"`` (default: the hand-authored network in
-            ``network/``), or a path to an OSM file (``.osm``, ``.osm.zip``,
-            ``.osm.pbf`` where supported), read with osmnx.
+            ``"strategic"`` (default: the hand-authored trunk network in
+            ``network/`` joined to the local-road model, see
+            :mod:`geoplan.network.compose`), or a path to an OSM file
+            (``.osm``, ``.osm.zip``, ``.osm.pbf`` where supported), read with osmnx.
+        local, patches, local_parameters
+            See :func:`geoplan.network.load.load_network`.
         """
         from geoplan.network.load import load_network
 
         source = source or self.manifest.default_network
-        if source not in self._network_cache:
-            self._network_cache[source] = load_network(source, region_folder=self.folder)
-        return self._network_cache[source]
+        key = (source, local, None if patches is None else tuple(patches), local_parameters)
+        if key not in self._network_cache:
+            lc = self.manifest.inputs.get("landcover")
+            self._network_cache[key] = load_network(
+                source, region_folder=self.folder, land=self.land, boundary=self.boundary.geometry.iloc[0],
+                landcover_path=input_path(self.manifest, "landcover") if (lc and local and source == "strategic")
+                else None, local=local, patches=patches, local_parameters=local_parameters)
+        return self._network_cache[key]
 
 
 def read_points_table(path: Path, *, id_column: str | None = None) -> gpd.GeoDataFrame:
