@@ -17,7 +17,8 @@
    are reached only through their spur links, as on real roads.
 3. **Snapping.** Points snap to grid nodes (``snap=True``); strategic nodes
    are snappable only outside the grid's extent (cross-border towns).
-   Every snappable node carries ``access_kph``, the local speed at it.
+   Every snappable node carries ``access_kph``: the access speed there
+   (the local speed, at most ``access_speed_kph``).
 4. Grid pieces that reach no strategic node (islets without a ferry) are
    dropped.
 
@@ -182,7 +183,7 @@ def compose_network(strategic: nx.MultiDiGraph, *, land: shapely.Geometry, exten
     keep = anchored_pieces(len(grid.ids), grid.u, grid.v, gi)
     new_index = np.cumsum(keep) - 1
     grid = keep_nodes(grid, keep)
-    add_grid_to_graph(G, grid)
+    add_grid_to_graph(G, grid, access_speed_kph=params.access_speed_kph)
     gids = grid.ids[new_index[gi]].tolist()
     joins = []
     for p, g, ln, t in zip(pi.tolist(), gids, length.tolist(), time.tolist(), strict=True):
@@ -196,14 +197,14 @@ def compose_network(strategic: nx.MultiDiGraph, *, land: shapely.Geometry, exten
     snodes = [n for n, d in G.nodes(data=True) if d.get("layer") == "strategic"]
     sxy = np.array([[G.nodes[n]["x"], G.nodes[n]["y"]] for n in snodes], dtype="float64").reshape(-1, 2)
     near, _ = cKDTree(grid.xy).query(sxy, k=1) if len(grid.xy) else (np.full(len(sxy), np.inf), None)
-    kph = 3.6 / pace_at(landcover, sxy, params)
+    kph = np.minimum(3.6 / pace_at(landcover, sxy, params), params.access_speed_kph)
     for n, dn, s in zip(snodes, np.asarray(near).tolist(), kph.tolist(), strict=True):
         d = G.nodes[n]
         d["access_kph"] = float(s)
         d["snap"] = bool(original_snap.get(n, False) and dn > params.spacing_m)
 
-    G.graph["access"] = {"circuity": params.circuity, "direct_max_m": params.direct_max_m,
-                         "speed_kph": float(np.median(3.6 / grid.pace)) if len(grid.pace) else 40.0}
+    G.graph["access"] = {"circuity": params.access_circuity, "direct_max_m": params.direct_max_m,
+                         "speed_kph": params.access_speed_kph}
     G.graph["local_parameters"] = asdict(params)
     return validate_graph(G, source="strategic + local network")
 

@@ -63,7 +63,14 @@ class LocalParameters:
         Driven speed on local roads per land class (urban, forest,
         agriculture, nature), km/h.
     circuity
-        Road length / straight-line length of local roads.
+        Road length / straight-line length of the grid's edges (local roads
+        over several hundred metres and more).
+    access_speed_kph, access_circuity
+        The first and last stretch of a trip (from a point to the grid, and
+        direct legs between close points): driveways, residential and
+        service streets wind more and are slower than through local roads.
+        The access speed at a place is the smaller of ``access_speed_kph``
+        and the local speed there.
     spacing_m
         Grid spacing (m), at most 500.
     direct_max_m
@@ -92,7 +99,9 @@ class LocalParameters:
 
     speed_kph: dict[str, float] = field(default_factory=lambda: {
         "urban": 30.0, "forest": 50.0, "agriculture": 60.0, "nature": 45.0})
-    circuity: float = 1.3
+    circuity: float = 1.25
+    access_speed_kph: float = 40.0
+    access_circuity: float = 1.4
     spacing_m: float = 500.0
     direct_max_m: float = 1500.0
     join_k: int = 2
@@ -126,9 +135,14 @@ class LocalParameters:
             if v is None or not (lo <= float(v) <= hi):
                 raise InputError(file, f"speed_kph.{c} = {v!r} is missing or not plausible",
                                  f"give a local driving speed between {lo:.0f} and {hi:.0f} km/h")
-        if not (CIRCUITY_BOUNDS[0] <= self.circuity <= CIRCUITY_BOUNDS[1]):
-            raise InputError(file, f"circuity = {self.circuity!r} is not plausible",
-                             f"use a value between {CIRCUITY_BOUNDS[0]} and {CIRCUITY_BOUNDS[1]}")
+        for name in ("circuity", "access_circuity"):
+            v = getattr(self, name)
+            if not (CIRCUITY_BOUNDS[0] <= v <= CIRCUITY_BOUNDS[1]):
+                raise InputError(file, f"{name} = {v!r} is not plausible",
+                                 f"use a value between {CIRCUITY_BOUNDS[0]} and {CIRCUITY_BOUNDS[1]}")
+        if not (lo <= self.access_speed_kph <= hi):
+            raise InputError(file, f"access_speed_kph = {self.access_speed_kph!r} is not plausible",
+                             f"give a speed between {lo:.0f} and {hi:.0f} km/h")
         if not (50.0 <= self.spacing_m <= 500.0):
             raise InputError(file, f"spacing_m = {self.spacing_m!r} is out of range", "use 50 to 500 m")
         for name in ("direct_max_m", "join_radius_m", "join_spacing_m", "extent_buffer_m"):
@@ -171,6 +185,7 @@ def read_local_parameters(path: Path) -> LocalParameters:
         p = LocalParameters(**{**values, "speed_kph": {c: float(speeds.get(c, LocalParameters().speed_kph[c]))
                                                       for c in LAND_CLASSES}})
         p = p.with_values(circuity=float(p.circuity), spacing_m=float(p.spacing_m),
+                          access_speed_kph=float(p.access_speed_kph), access_circuity=float(p.access_circuity),
                           direct_max_m=float(p.direct_max_m), join_k=int(p.join_k),
                           join_radius_m=float(p.join_radius_m), join_spacing_m=float(p.join_spacing_m),
                           lake_share=float(p.lake_share), extent_buffer_m=float(p.extent_buffer_m),
@@ -326,10 +341,13 @@ def build_local_grid(*, extent: shapely.Geometry, land: LandIndex, landcover: La
     return LocalGrid(ids=ids, xy=xy, pace=pace, u=u, v=v, length=length, time=length * edge_pace)
 
 
-def add_grid_to_graph(G: nx.MultiDiGraph, grid: LocalGrid) -> None:
-    """Add the grid's nodes and two-way edges (``layer='local'``) to ``G``."""
+def add_grid_to_graph(G: nx.MultiDiGraph, grid: LocalGrid, *, access_speed_kph: float = 40.0) -> None:
+    """Add the grid's nodes and two-way edges (``layer='local'``) to ``G``.
+
+    Nodes get ``access_kph`` = min(``access_speed_kph``, local speed).
+    """
     ids = grid.ids.tolist()
-    kph = (3.6 / grid.pace).tolist()
+    kph = np.minimum(3.6 / grid.pace, access_speed_kph).tolist()
     xs, ys = grid.xy[:, 0].tolist(), grid.xy[:, 1].tolist()
     G.add_nodes_from(
         (n, {"x": x, "y": y, "layer": "local", "kind": "local", "snap": True, "access_kph": k})
@@ -360,7 +378,7 @@ def local_graph(*, extent: shapely.Geometry, land: shapely.Geometry, landcover: 
     """The local-road grid alone as a geoplan graph (for inspection and tests)."""
     G = nx.MultiDiGraph(crs=GRAPH_CRS, name="local roads")
     add_grid_to_graph(G, build_local_grid(extent=extent, land=LandIndex.of(land), landcover=landcover,
-                                          params=params))
+                                          params=params), access_speed_kph=params.access_speed_kph)
     return G
 
 
