@@ -148,6 +148,7 @@ class CompiledGraph:
     snappable: np.ndarray | None = None
     access_kph: np.ndarray | None = None
     access_defaults: dict = field(default_factory=dict)
+    ferry: np.ndarray | None = None  # per entry of ``time.data``: the edge is a ferry
     _tree: cKDTree | None = field(default=None, repr=False)
     _land_parts: list | None = field(default=None, repr=False)
     _land_index: object | None = field(default=None, repr=False)
@@ -165,29 +166,32 @@ class CompiledGraph:
         index = {n: i for i, n in enumerate(node_ids)}
         xy = np.array([(d["x"], d["y"]) for _, d in G.nodes(data=True)], dtype="float64").reshape(-1, 2)
         try:  # one pass over the adjacency: the edges and the schema check of their values
-            e = np.array([(index[u], index[v], d[weight], d["length"], d["speed_kph"])
+            e = np.array([(index[u], index[v], d[weight], d["length"], d["speed_kph"], _is_ferry(d))
                           for u, nbrs in G.adjacency() for v, kd in nbrs.items() if u != v for d in kd.values()],
-                         dtype="float64").reshape(-1, 5)
-            good = bool(np.isfinite(e).all() and (e[:, 2:] >= 0).all() and (e[:, 4] > 0).all())
+                         dtype="float64").reshape(-1, 6)
+            good = bool(np.isfinite(e).all() and (e[:, 2:5] >= 0).all() and (e[:, 4] > 0).all())
         except (KeyError, TypeError, ValueError):
             good = False
         if not good:
             validate_graph(G)  # raises, naming the bad edge
-            e = np.array([(index[u], index[v], d[weight], d["length"], 1.0)
-                          for u, v, d in G.edges(data=True) if u != v], dtype="float64").reshape(-1, 5)
+            e = np.array([(index[u], index[v], d[weight], d["length"], 1.0, _is_ferry(d))
+                          for u, v, d in G.edges(data=True) if u != v], dtype="float64").reshape(-1, 6)
+        fy_a = e[:, 5] > 0
         rows_a, cols_a = e[:, 0].astype(np.int64), e[:, 1].astype(np.int64)
         w_a, ln_a = e[:, 2].copy(), e[:, 3].copy()
         # keep the fastest of parallel edges: sort by (row, col, time) and take the first
         order = np.lexsort((w_a, cols_a, rows_a))
-        rows_a, cols_a, w_a, ln_a = rows_a[order], cols_a[order], w_a[order], ln_a[order]
+        rows_a, cols_a, w_a, ln_a, fy_a = rows_a[order], cols_a[order], w_a[order], ln_a[order], fy_a[order]
         first = np.ones(len(rows_a), dtype=bool)
         first[1:] = (rows_a[1:] != rows_a[:-1]) | (cols_a[1:] != cols_a[:-1])
-        rows_a, cols_a, w_a, ln_a = rows_a[first], cols_a[first], w_a[first], ln_a[first]
+        rows_a, cols_a, w_a, ln_a, fy_a = rows_a[first], cols_a[first], w_a[first], ln_a[first], fy_a[first]
         # csgraph treats explicit zeros as missing edges: use a tiny positive time instead
         w_a = np.maximum(w_a, 1e-6)
         n = len(node_ids)
         time = sp.csr_matrix((w_a, (rows_a, cols_a)), shape=(n, n))
         length = sp.csr_matrix((np.maximum(ln_a, 1e-6), (rows_a, cols_a)), shape=(n, n))
+        # (row, col) pairs are unique and sorted: the CSR data keep this order
+        ferry = fy_a if np.array_equal(time.indices, cols_a) else None
         h = hashlib.sha256()
         h.update(xy.tobytes())
         h.update(rows_a.tobytes())
@@ -203,7 +207,26 @@ class CompiledGraph:
         h.update(np.nan_to_num(kph, nan=-1.0).tobytes())
         h.update(repr(sorted(defaults.items())).encode())
         return cls(node_ids, xy, time, length, np.full(n, -1, dtype=np.int64), h.hexdigest(), snappable,
-                   kph if np.isfinite(kph).any() else None, defaults)
+                   kph if np.isfinite(kph).any() else None, defaults, ferry)
+
+    def with_road_factor(self, factor: float) -> CompiledGraph:
+        """A copy whose road edges are ``factor`` times faster; ferries keep their time.
+
+        The same as compiling a graph with every non-ferry ``travel_time``
+        divided by ``factor`` (blue lights; see :mod:`geoplan.prehospital`),
+        without copying the networkx graph. Landmasses carry over.
+        """
+        if factor <= 0:
+            raise ValueError("factor must be positive")
+        if self.ferry is None:
+            raise ValueError("this compiled graph does not know its ferry edges")
+        time = self.time.copy()
+        time.data = np.where(self.ferry, time.data, np.maximum(time.data / factor, 1e-6))
+        h = hashlib.sha256(self.fingerprint.encode())
+        h.update(f"road-factor:{factor!r}".encode())
+        return CompiledGraph(self.node_ids, self.xy, time, self.length, self.landmass.copy(), h.hexdigest(),
+                             self.snappable, self.access_kph, dict(self.access_defaults), self.ferry,
+                             _tree=self._tree, _land_parts=self._land_parts, _land_index=self._land_index)
 
     # ----------------------------------------------------------------- land
     def with_landmasses(self, land: shapely.Geometry | None) -> CompiledGraph:
@@ -373,6 +396,14 @@ class Snap:
 
 
 NO_SNAP_HIGHWAYS = frozenset({"motorway", "motorway_link", "ferry"})
+
+
+def _is_ferry(d: dict) -> bool:
+    """As :func:`geoplan.prehospital.is_ferry_edge`: ``ferry`` true, or highway/route ``ferry``."""
+    f = d.get("ferry")
+    if isinstance(f, str):
+        f = f.strip().lower() in ("1", "true", "yes")
+    return bool(f) or d.get("highway") == "ferry" or d.get("route") == "ferry"
 
 
 def _snappable_nodes(G: nx.MultiDiGraph, node_ids: np.ndarray) -> np.ndarray:

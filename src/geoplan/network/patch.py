@@ -31,8 +31,8 @@ crosses the boundary where the OSM data has no street near it pays a detour.
 
 from __future__ import annotations
 
-import numpy as np
 import networkx as nx
+import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
