@@ -10,16 +10,25 @@ Access legs
 -----------
 A point (a cell centre, a facility, a town) is not on the network. It enters
 the network at one of its ``k`` nearest *snappable* nodes on the same landmass
-(island) by
-an *access leg*: straight-line distance × ``circuity`` driven at
-``speed_kph``. The route takes whichever entry node gives the shortest total
-time (access + network + egress). A node is snappable unless its ``snap``
-attribute is False (the strategic network sets this on motorway junctions,
-which are reached by their spur roads) or every edge at it is a motorway,
-motorway link or ferry (OSM). Defaults (1.3 × straight line at 40 km/h)
-stand for local roads, including the slower first and last kilometres; they
-are parameters of every scenario (``[routing]``). Points whose landmass has no
-node (a tiny islet) use the nearest node anywhere.
+(island) by an *access leg*: straight-line distance × circuity driven at the
+entry node's ``access_kph`` (the local-road model of
+:mod:`geoplan.network.compose` gives every grid node the local speed there, so
+legs are at most a few hundred metres of local road). The route takes
+whichever entry node gives the shortest total time (access + network +
+egress). A node is snappable unless its ``snap`` attribute is False (the
+composed network lets points snap to the local grid only; motorway junctions
+never) or every edge at it is a motorway, motorway link or ferry (OSM). The
+circuity and a default speed come from the graph attribute ``access``
+(fallback 1.3 × straight line at 40 km/h); :class:`AccessModel` can override
+them. Points whose landmass has no node (a tiny islet) use the nearest node
+anywhere.
+
+Direct legs
+-----------
+Two points close together (``direct_max_m`` of the graph's ``access``, 1.5 km
+for the composed network) may also go straight to each other by a local leg
+that stays on land: a point and itself are 0 min apart, points 50 m apart a
+few seconds. A pair's time is the smaller of its route and its direct leg.
 
 Speed
 -----
@@ -36,8 +45,8 @@ hash of the graph, the entry nodes and access legs and the options
 
 Limits
 ------
-No turn penalties, traffic or time-of-day effects; access legs ignore the
-local road pattern. Travel times are symmetric only when the graph is.
+No turn penalties, traffic or time-of-day effects; access and direct legs
+ignore the local street pattern. Travel times are symmetric only when the graph is.
 """
 
 from __future__ import annotations
@@ -688,6 +697,7 @@ def _plan_matrix(cg: CompiledGraph, *, origins_xy, destinations_xy, origin_ids=N
     sd = cg.snap(destinations_xy, access=access, names=list(did), file=destinations_file)
     limit_s = np.inf if max_minutes is None else max_minutes * 60.0
     transposed = len(oid) > len(did)
+    assert so.kph is not None and sd.kph is not None  # set by CompiledGraph.snap
     direct = cg.direct_legs(origins_xy, destinations_xy, so.kph, sd.kph, access=access)
     A, L, sources, targets = _augmented(cg, so, sd, with_km=with_km, transposed=transposed, direct=direct)
     # the cache key: everything the result depends on (graph arrays, entry nodes and access legs, options)
@@ -802,7 +812,7 @@ def _reduced(time: sp.csr_matrix, length: sp.csr_matrix | None, keep: np.ndarray
     loop = u == v
     if loop.any():
         u, v, t = u[~loop], v[~loop], t[~loop]
-        ln = ln[~loop] if length is not None else None
+        ln = ln[~loop] if ln is not None else None
     # undirected neighbour pattern
     S = sp.csr_matrix((np.ones(2 * len(u), dtype=np.int32), (np.concatenate([u, v]), np.concatenate([v, u]))),
                       shape=(n, n))
@@ -819,7 +829,7 @@ def _reduced(time: sp.csr_matrix, length: sp.csr_matrix | None, keep: np.ndarray
     # 2. chains of degree-2 nodes
     e_ok = alive[u] & alive[v]
     u, v, t = u[e_ok], v[e_ok], t[e_ok]
-    ln = ln[e_ok] if length is not None else None
+    ln = ln[e_ok] if ln is not None else None
     chain = alive & ~keep & (deg == 2)
     if chain.any():
         Sa = (S @ sp.diags(alive.astype(np.int32), dtype=np.int32)).tocsr()
@@ -873,6 +883,7 @@ def _reduced(time: sp.csr_matrix, length: sp.csr_matrix | None, keep: np.ndarray
     T = sp.csr_matrix((t, (index[u], index[v])), shape=(m, m))
     L = None
     if length is not None:
+        assert ln is not None
         L = sp.csr_matrix((ln[order][first], (index[u], index[v])), shape=(m, m))
     return T, L, index
 
@@ -916,6 +927,7 @@ class _Targets:
         met = None
         if lengths is not None:
             node = np.take_along_axis(np.broadcast_to(idx, t.shape), best[:, :, None], axis=2)[:, :, 0]
+            assert self.metres is not None
             legm = np.take_along_axis(np.broadcast_to(self.metres, t.shape), best[:, :, None], axis=2)[:, :, 0]
             met = np.take_along_axis(lengths, node, axis=1) + legm
         if batch is not None and len(self.direct_src):
@@ -991,6 +1003,7 @@ def _augment(time: sp.csr_matrix, length: sp.csr_matrix | None, sp_: Snap, *, wi
                                                        np.concatenate([base.col, cols]))), shape=(size, size))
     L = None
     if with_km:
+        assert length is not None
         lb = length.tocoo()
         lw = np.maximum(sp_.km[ok] * 1000.0, 1e-6)
         L = sp.csr_matrix((np.concatenate([lb.data, lw]), (np.concatenate([lb.row, rows]),
@@ -1040,10 +1053,11 @@ def _dijkstra_rows(A, L, batch, targets, limit_s, with_length):
         dist = dijkstra(A, directed=True, indices=batch, limit=limit_s)
     if isinstance(targets, _Targets):
         return targets.gather(dist, lengths, limit_s, batch)
-    return dist[:, targets], (lengths[:, targets] if with_length else None)
+    return dist[:, targets], (lengths[:, targets] if lengths is not None else None)
 
 
 def _dijkstra_shared(start: int, stop: int):
+    assert _SHARED is not None
     A, L, sources, targets, limit_s, with_length = _SHARED
     return start, *_dijkstra_rows(A, L, sources[start:stop], targets, limit_s, with_length)
 
@@ -1080,10 +1094,10 @@ def _run_batches(A, L, sources, targets, *, limit_s, batch_size, with_length, de
         with task(description, total=len(sources)) as advance:
             if pool is not None:
                 try:
-                    for fut in as_completed(futures):
+                    for fut in as_completed(futures or []):
                         s, sec, met = fut.result()
                         out[s:s + len(sec)] = sec
-                        if with_length:
+                        if out_len is not None:
                             out_len[s:s + len(sec)] = met
                         done.add(s)
                         advance(len(sec))
@@ -1094,7 +1108,7 @@ def _run_batches(A, L, sources, targets, *, limit_s, batch_size, with_length, de
                     continue
                 sec, met = _dijkstra_rows(A, L, sources[s:s + batch_size], targets, limit_s, with_length)
                 out[s:s + len(sec)] = sec
-                if with_length:
+                if out_len is not None:
                     out_len[s:s + len(sec)] = met
                 advance(len(sec))
     finally:

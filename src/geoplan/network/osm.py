@@ -403,7 +403,7 @@ def graph_from_split_lines(path: str | Path, *, speeds: dict[str, float] | None 
 
 def _pbf_to_xml(path: Path, tmp: Path) -> Path:
     try:
-        import osmium  # type: ignore[import-not-found]
+        import osmium  # type: ignore[import-not-found,unused-ignore]
     except ImportError as exc:
         raise InputError(
             path,
