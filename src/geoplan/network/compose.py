@@ -15,8 +15,9 @@
    ``join_radius_m``, by a local-road leg (straight × circuity at the local
    pace of the grid node) that does not cross the coast. Motorway junctions
    are reached only through their spur links, as on real roads.
-3. **Snapping.** Points snap to grid nodes (``snap=True``); strategic nodes
-   are snappable only outside the grid's extent (cross-border towns).
+3. **Snapping.** Points snap to their nearest grid nodes or entry points
+   (``snap=True``): a point beside a trunk road or at a town centre starts on
+   the trunk network there; motorway junctions are never snapped to.
    Every snappable node carries ``access_kph``: the access speed there
    (the local speed, at most ``access_speed_kph``).
 4. Grid pieces that reach no strategic node (islets without a ferry) are
@@ -63,7 +64,7 @@ from geoplan.progress import step
 #: Trunk classes never entered along their length (motorways: only at junctions, via spurs).
 NO_ENTRY_HIGHWAYS = frozenset({"motorway", "motorway_link", "ferry"})
 #: Bump when the composition changes (invalidates cached graphs).
-COMPOSE_VERSION = "local-1"
+COMPOSE_VERSION = "local-2"
 
 
 def _is_crossing(d: dict) -> bool:
@@ -193,15 +194,16 @@ def compose_network(strategic: nx.MultiDiGraph, *, land: shapely.Geometry, exten
         joins.append((g, entry[p], 0, dict(attrs)))
     G.add_edges_from(joins)
 
-    # strategic nodes: snappable only outside the grid; local speed for access legs everywhere
+    # strategic entry points (towns, junctions but motorway ones, berths, points along trunk roads)
+    # stay snappable beside the grid: a point at a town centre starts on the trunk network there;
+    # access legs everywhere at the local access speed
     snodes = [n for n, d in G.nodes(data=True) if d.get("layer") == "strategic"]
     sxy = np.array([[G.nodes[n]["x"], G.nodes[n]["y"]] for n in snodes], dtype="float64").reshape(-1, 2)
-    near, _ = cKDTree(grid.xy).query(sxy, k=1) if len(grid.xy) else (np.full(len(sxy), np.inf), None)
     kph = np.minimum(3.6 / pace_at(landcover, sxy, params), params.access_speed_kph)
-    for n, dn, s in zip(snodes, np.asarray(near).tolist(), kph.tolist(), strict=True):
+    for n, s in zip(snodes, kph.tolist(), strict=True):
         d = G.nodes[n]
         d["access_kph"] = float(s)
-        d["snap"] = bool(original_snap.get(n, False) and dn > params.spacing_m)
+        d["snap"] = bool(original_snap.get(n, False) or d.get("kind") == "via")
 
     G.graph["access"] = {"circuity": params.access_circuity, "direct_max_m": params.direct_max_m,
                          "speed_kph": params.access_speed_kph}
