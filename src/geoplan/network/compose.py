@@ -305,7 +305,7 @@ def region_network(*, region_folder: Path, land: shapely.Geometry, boundary: sha
 
         for p in patches:
             G = apply_patch(G, graph_from_osm_file(p, cache_dir=cache_dir), land=land, landcover=landcover,
-                            params=params, name=p.name)
+                            params=params, name=p.name, copy=False)
     if cached is not None:
         tmp = cached.with_name(f".{cached.name}.tmp")
         tmp.write_bytes(pickle.dumps(G, protocol=pickle.HIGHEST_PROTOCOL))

@@ -91,7 +91,7 @@ FERRY_SPEED_KPH = 25.0
 FERRY_WAIT_MIN = 10.0
 _OSMNX_SETTINGS_DONE = False
 #: Bump when the way graphs are built changes (invalidates cached graphs).
-_OSM_VERSION = "ferries-1"
+_OSM_VERSION = "ferries-2"
 
 
 def _configure_osmnx() -> None:
@@ -233,6 +233,7 @@ def graph_from_osm_file(
             xml = _pbf_to_xml(path, Path(tmp))
         else:
             xml = path
+        xml = _roads_only_xml(xml, Path(tmp))
         try:
             G = ox.graph_from_xml(xml, bidirectional=False, simplify=False, retain_all=True)
         except Exception as exc:  # osmnx raises various errors on malformed XML
@@ -399,6 +400,50 @@ def graph_from_split_lines(path: str | Path, *, speeds: dict[str, float] | None 
     G = ox.truncate.largest_component(G, strongly=True)
     _mark_layer(G)
     return validate_graph(G, source=str(path))
+
+
+def _roads_only_xml(xml: Path, tmp: Path) -> Path:
+    """A copy of an OSM XML file with only roads and ferries (ways) and the nodes they use.
+
+    osmnx's ``graph_from_xml`` turns every way (coastline, land use, buildings…) into edges; an
+    extract holds far more of those than roads. Node tags are left out (not used here). Falls back
+    to the file itself if it cannot be streamed.
+    """
+    import xml.etree.ElementTree as ET
+    from xml.sax.saxutils import quoteattr
+
+    out = tmp / "roads.osm"
+    try:
+        ways = []
+        needed: set[str] = set()
+        for _, el in ET.iterparse(xml, events=("end",)):
+            if el.tag == "way":
+                tags = {t.get("k"): t.get("v") for t in el.iter("tag")}
+                if "highway" in tags or tags.get("route") == "ferry":
+                    refs = [nd.get("ref") for nd in el.iter("nd")]
+                    needed.update(r for r in refs if r)
+                    ways.append((el.get("id"), refs, tags))
+                el.clear()
+            elif el.tag in ("node", "relation"):
+                el.clear()
+        parts = ["<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\">\n"]
+        for _, el in ET.iterparse(xml, events=("end",)):
+            if el.tag == "node":
+                if el.get("id") in needed:
+                    parts.append(f'<node id="{el.get("id")}" lat="{el.get("lat")}" lon="{el.get("lon")}"/>\n')
+                el.clear()
+            elif el.tag in ("way", "relation"):
+                el.clear()
+        for wid, refs, tags in ways:
+            parts.append(f'<way id="{wid}">')
+            parts.extend(f'<nd ref="{r}"/>' for r in refs)
+            parts.extend(f"<tag k={quoteattr(str(k))} v={quoteattr(str(v))}/>" for k, v in tags.items())
+            parts.append("</way>\n")
+        parts.append("</osm>\n")
+        out.write_text("".join(parts), encoding="utf-8")
+    except (ET.ParseError, OSError):
+        return xml
+    return out
 
 
 def _pbf_to_xml(path: Path, tmp: Path) -> Path:

@@ -66,8 +66,8 @@ def _is_street_node(H: nx.MultiDiGraph, n) -> bool:
 
 
 def apply_patch(G: nx.MultiDiGraph, H: nx.MultiDiGraph, *, land: shapely.Geometry, landcover: LandcoverGrid,
-                params: LocalParameters, name: str = "osm", area: shapely.Geometry | None = None
-                ) -> nx.MultiDiGraph:
+                params: LocalParameters, name: str = "osm", area: shapely.Geometry | None = None,
+                copy: bool = True) -> nx.MultiDiGraph:
     """``G`` with the OSM graph ``H`` replacing the model inside ``H``'s area (see module docstring).
 
     Parameters
@@ -82,16 +82,19 @@ def apply_patch(G: nx.MultiDiGraph, H: nx.MultiDiGraph, *, land: shapely.Geometr
         Prefix of the patch's node ids (``"<name>:<osm id>"``).
     area
         The patch's polygon (EPSG:25832); default :func:`patch_area`.
+    copy
+        Work on a copy of ``G`` (default); False: change ``G`` in place (faster).
 
     Returns
     -------
     networkx.MultiDiGraph
-        A new graph.
+        The patched graph.
     """
     land_ix = LandIndex.of(land)
     area = patch_area(H) if area is None else area
     shapely.prepare(area)
-    G = G.copy()
+    if copy:
+        G = G.copy()
     # ---- what goes: modelled nodes inside the area (but motorway nodes and ferry berths)
     nodes = list(G.nodes)
     xy = np.array([(G.nodes[n]["x"], G.nodes[n]["y"]) for n in nodes], dtype="float64")
