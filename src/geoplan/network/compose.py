@@ -241,6 +241,12 @@ def local_parameters_path(region_folder: Path, override: str | Path | None = Non
     return Path(region_folder) / str(name)
 
 
+def _osm_version() -> str:
+    from geoplan.network.osm import _OSM_VERSION
+
+    return _OSM_VERSION
+
+
 def _digest(paths: list[Path]) -> str:
     from geoplan.datadir import file_digest
 
@@ -284,7 +290,7 @@ def region_network(*, region_folder: Path, land: shapely.Geometry, boundary: sha
                          repr(sorted(asdict(params).items())),
                          hashlib.sha256(shapely.to_wkb(land)).hexdigest(),
                          hashlib.sha256(shapely.to_wkb(boundary)).hexdigest(),
-                         _digest(patches) if patches else ""])
+                         (_digest(patches) + _osm_version()) if patches else ""])
     key = hashlib.sha256(key_text.encode()).hexdigest()[:16]
     cached = Path(cache_dir) / f"network-{key}.pickle" if cache_dir else None
     if cached is not None and cached.is_file():

@@ -27,7 +27,9 @@ Ways tagged ``route=ferry`` that carry cars (``motor_vehicle`` / ``motorcar``
 not ``no``) are kept (osmnx's ``network_type="drive"`` filter would drop
 them) as edges with ``highway="ferry"``, ``ferry=True`` and a crossing time
 from the way's ``duration`` tag (else its length at :data:`FERRY_SPEED_KPH`)
-plus :data:`FERRY_WAIT_MIN` of waiting, as in the strategic network.
+plus :data:`FERRY_WAIT_MIN` of waiting, as in the strategic network, and
+``link_id = "osm-ferry-<way id>"``, ``crossing = "ferry: <name>"`` (so that a
+scenario can cut them).
 
 Street pieces
 -------------
@@ -91,7 +93,7 @@ FERRY_SPEED_KPH = 25.0
 FERRY_WAIT_MIN = 10.0
 _OSMNX_SETTINGS_DONE = False
 #: Bump when the way graphs are built changes (invalidates cached graphs).
-_OSM_VERSION = "ferries-2"
+_OSM_VERSION = "ferries-3"
 
 
 def _configure_osmnx() -> None:
@@ -163,6 +165,13 @@ def _ferry_times(G: nx.MultiDiGraph) -> None:
             continue
         d["highway"] = "ferry"
         d["ferry"] = True
+        osmid = d.get("osmid")
+        osmid = osmid[0] if isinstance(osmid, list) else osmid
+        name = d.get("name")
+        name = name[0] if isinstance(name, list) else name
+        # stable ids and names, as the strategic network's ferries, so that scenarios can cut them
+        d.setdefault("link_id", f"osm-ferry-{osmid}")
+        d.setdefault("crossing", f"ferry: {name or osmid}")
         minutes = _duration_minutes(d.get("duration"))
         crossing = minutes * 60.0 if minutes is not None else float(d["length"]) / (FERRY_SPEED_KPH / 3.6)
         d["delay"] = FERRY_WAIT_MIN * 60.0
