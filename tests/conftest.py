@@ -106,7 +106,7 @@ def tiny_region_object():
     region = Region(manifest=manifest, boundary=boundary, municipalities=munis, land=land)
     region.__dict__["cells"] = cells
     region._facility_cache.update(hospitals=hospitals, candidates=candidates)
-    region._network_cache["strategic"] = G
+    region._network_cache[("strategic", False, None, None)] = G   # no land cover: trunk network only
     return region
 
 

@@ -1,4 +1,4 @@
-"""The hand-authored strategic network of Region Midtjylland (data/regions/midtjylland/network)."""
+"""The hand-authored strategic network of Region Midtjylland (src/geoplan/regions/midtjylland/network)."""
 
 from __future__ import annotations
 

@@ -410,7 +410,7 @@ def coverage_distributed(
         if c is None:
             for s in starts:
                 chunk = plan.sources[s : s + chunk_size]
-                wc = w if plan.transposed else w[s : s + chunk_size]
+                wc: object = w if plan.transposed else w[s : s + chunk_size]
                 merge(
                     s,
                     _coverage_chunk(
@@ -446,7 +446,7 @@ def coverage_distributed(
                 f.release()
     best_j[~np.isfinite(best_t)] = -1
     site_arr = np.asarray(plan.destinations, dtype=object)
-    nearest = np.where(best_j >= 0, site_arr[np.maximum(best_j, 0)], None)
+    nearest = np.where(best_j >= 0, site_arr[np.maximum(best_j, 0)], np.array(None, dtype=object))
     r = np.concatenate(rows) if rows else np.zeros(0, np.int32)
     cc = np.concatenate(cols) if cols else np.zeros(0, np.int32)
     v = np.concatenate(vals) if vals else np.zeros(0, np.float32)

@@ -105,8 +105,9 @@ def od_table(
     m = travel_time_matrix(compiled, origins_xy=a_xy, destinations_xy=b_xy, origin_ids=points["name"].to_numpy(),
                            destination_ids=b["name"].to_numpy(), access=access, with_km=True,
                            origins_file=points_file, destinations_file=b_file, description="OD travel times")
-    i, j = np.meshgrid(np.arange(len(points)), np.arange(len(b)), indexing="ij")
-    i, j = i.ravel(), j.ravel()
+    ii, jj = np.meshgrid(np.arange(len(points)), np.arange(len(b)), indexing="ij")
+    i, j = ii.ravel(), jj.ravel()
+    assert m.km is not None
     if to is None:
         keep = i != j
         i, j = i[keep], j[keep]

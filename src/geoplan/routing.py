@@ -10,16 +10,25 @@ Access legs
 -----------
 A point (a cell centre, a facility, a town) is not on the network. It enters
 the network at one of its ``k`` nearest *snappable* nodes on the same landmass
-(island) by
-an *access leg*: straight-line distance × ``circuity`` driven at
-``speed_kph``. The route takes whichever entry node gives the shortest total
-time (access + network + egress). A node is snappable unless its ``snap``
-attribute is False (the strategic network sets this on motorway junctions,
-which are reached by their spur roads) or every edge at it is a motorway,
-motorway link or ferry (OSM). Defaults (1.3 × straight line at 40 km/h)
-stand for local roads, including the slower first and last kilometres; they
-are parameters of every scenario (``[routing]``). Points whose landmass has no
-node (a tiny islet) use the nearest node anywhere.
+(island) by an *access leg*: straight-line distance × circuity driven at the
+entry node's ``access_kph`` (the local-road model of
+:mod:`geoplan.network.compose` gives every grid node the local speed there, so
+legs are at most a few hundred metres of local road). The route takes
+whichever entry node gives the shortest total time (access + network +
+egress). A node is snappable unless its ``snap`` attribute is False (the
+composed network lets points snap to the local grid only; motorway junctions
+never) or every edge at it is a motorway, motorway link or ferry (OSM). The
+circuity and a default speed come from the graph attribute ``access``
+(fallback 1.3 × straight line at 40 km/h); :class:`AccessModel` can override
+them. Points whose landmass has no node (a tiny islet) use the nearest node
+anywhere.
+
+Direct legs
+-----------
+Two points close together (``direct_max_m`` of the graph's ``access``, 1.5 km
+for the composed network) may also go straight to each other by a local leg
+that stays on land: a point and itself are 0 min apart, points 50 m apart a
+few seconds. A pair's time is the smaller of its route and its direct leg.
 
 Speed
 -----
@@ -36,8 +45,8 @@ hash of the graph, the entry nodes and access legs and the options
 
 Limits
 ------
-No turn penalties, traffic or time-of-day effects; access legs ignore the
-local road pattern. Travel times are symmetric only when the graph is.
+No turn penalties, traffic or time-of-day effects; access and direct legs
+ignore the local street pattern. Travel times are symmetric only when the graph is.
 """
 
 from __future__ import annotations
@@ -71,26 +80,54 @@ class AccessModel:
     Attributes
     ----------
     speed_kph
-        Speed on the access leg.
+        Speed on the access leg. ``None`` (default): the local speed of the
+        entry node (its ``access_kph`` attribute, set by the local-road model
+        of :mod:`geoplan.network.compose`), else the graph's ``access``
+        default, else :data:`DEFAULT_ACCESS_KPH`.
     circuity
-        Road distance / straight-line distance on the access leg.
+        Road distance / straight-line distance on the access leg. ``None``:
+        the graph's ``access`` default, else :data:`DEFAULT_ACCESS_CIRCUITY`.
     k
         Number of candidate entry nodes per point.
     max_snap_m
         A point farther than this from every node raises
         :class:`PointOutsideNetworkError`.
+    direct_max_m
+        Origin–destination pairs at most this far apart (straight line, same
+        landmass, no coast between) may also go by a direct local leg
+        (straight × circuity at the mean local speed of the two ends), so that
+        a point and itself are 0 min apart and near neighbours seconds apart.
+        ``None``: the graph's ``access`` default (0 = off when it has none).
+    speed_scale
+        Every access and direct leg is driven this many times faster (blue
+        lights, see :mod:`geoplan.prehospital`).
     """
 
-    speed_kph: float = 40.0
-    circuity: float = 1.3
+    speed_kph: float | None = None
+    circuity: float | None = None
     k: int = 4
     max_snap_m: float = 15_000.0
+    direct_max_m: float | None = None
+    speed_scale: float = 1.0
+
+    def scaled(self, factor: float) -> AccessModel:
+        """The same model with every leg driven ``factor`` times faster."""
+        from dataclasses import replace
+
+        return replace(self, speed_scale=self.speed_scale * float(factor))
 
     def minutes(self, metres: np.ndarray) -> np.ndarray:
-        return np.asarray(metres) * self.circuity / (self.speed_kph / 3.6) / 60.0
+        """Minutes for straight-line ``metres`` at this model's own speed and circuity (or the defaults)."""
+        speed = (self.speed_kph or DEFAULT_ACCESS_KPH) * self.speed_scale
+        return np.asarray(metres) * (self.circuity or DEFAULT_ACCESS_CIRCUITY) / (speed / 3.6) / 60.0
 
     def km(self, metres: np.ndarray) -> np.ndarray:
-        return np.asarray(metres) * self.circuity / 1000.0
+        return np.asarray(metres) * (self.circuity or DEFAULT_ACCESS_CIRCUITY) / 1000.0
+
+
+#: Access-leg speed (km/h) and circuity when neither the model nor the graph gives one.
+DEFAULT_ACCESS_KPH = 40.0
+DEFAULT_ACCESS_CIRCUITY = 1.3
 
 
 @dataclass
@@ -118,47 +155,87 @@ class CompiledGraph:
     landmass: np.ndarray
     fingerprint: str
     snappable: np.ndarray | None = None
+    access_kph: np.ndarray | None = None
+    access_defaults: dict = field(default_factory=dict)
+    ferry: np.ndarray | None = None  # per entry of ``time.data``: the edge is a ferry
     _tree: cKDTree | None = field(default=None, repr=False)
     _land_parts: list | None = field(default=None, repr=False)
+    _land_index: object | None = field(default=None, repr=False)
 
     @classmethod
     def from_graph(cls, G: nx.MultiDiGraph, *, weight: str = "travel_time") -> CompiledGraph:
-        """Compile a geoplan graph (validated first)."""
-        validate_graph(G)
+        """Compile a geoplan graph (validated first).
+
+        Node attributes ``snap`` (bool) and ``access_kph`` (local speed for
+        access legs) and the graph attribute ``access`` (``circuity``,
+        ``speed_kph``, ``direct_max_m``: how points attach) are read where present.
+        """
+        validate_graph(G, check_edges=False)
         node_ids = np.array(list(G.nodes), dtype=object)
         index = {n: i for i, n in enumerate(node_ids)}
-        xy = np.array([[G.nodes[n]["x"], G.nodes[n]["y"]] for n in node_ids], dtype="float64")
-        rows, cols, w, ln = [], [], [], []
-        for u, v, d in G.edges(data=True):
-            if u == v:
-                continue
-            rows.append(index[u])
-            cols.append(index[v])
-            w.append(float(d[weight]))
-            ln.append(float(d["length"]))
-        rows_a, cols_a = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
-        w_a, ln_a = np.asarray(w), np.asarray(ln)
+        xy = np.array([(d["x"], d["y"]) for _, d in G.nodes(data=True)], dtype="float64").reshape(-1, 2)
+        try:  # one pass over the adjacency: the edges and the schema check of their values
+            e = np.array([(index[u], index[v], d[weight], d["length"], d["speed_kph"], _is_ferry(d))
+                          for u, nbrs in G.adjacency() for v, kd in nbrs.items() if u != v for d in kd.values()],
+                         dtype="float64").reshape(-1, 6)
+            good = bool(np.isfinite(e).all() and (e[:, 2:5] >= 0).all() and (e[:, 4] > 0).all())
+        except (KeyError, TypeError, ValueError):
+            good = False
+        if not good:
+            validate_graph(G)  # raises, naming the bad edge
+            e = np.array([(index[u], index[v], d[weight], d["length"], 1.0, _is_ferry(d))
+                          for u, v, d in G.edges(data=True) if u != v], dtype="float64").reshape(-1, 6)
+        fy_a = e[:, 5] > 0
+        rows_a, cols_a = e[:, 0].astype(np.int64), e[:, 1].astype(np.int64)
+        w_a, ln_a = e[:, 2].copy(), e[:, 3].copy()
         # keep the fastest of parallel edges: sort by (row, col, time) and take the first
         order = np.lexsort((w_a, cols_a, rows_a))
-        rows_a, cols_a, w_a, ln_a = rows_a[order], cols_a[order], w_a[order], ln_a[order]
+        rows_a, cols_a, w_a, ln_a, fy_a = rows_a[order], cols_a[order], w_a[order], ln_a[order], fy_a[order]
         first = np.ones(len(rows_a), dtype=bool)
         first[1:] = (rows_a[1:] != rows_a[:-1]) | (cols_a[1:] != cols_a[:-1])
-        rows_a, cols_a, w_a, ln_a = rows_a[first], cols_a[first], w_a[first], ln_a[first]
+        rows_a, cols_a, w_a, ln_a, fy_a = rows_a[first], cols_a[first], w_a[first], ln_a[first], fy_a[first]
         # csgraph treats explicit zeros as missing edges: use a tiny positive time instead
         w_a = np.maximum(w_a, 1e-6)
         n = len(node_ids)
         time = sp.csr_matrix((w_a, (rows_a, cols_a)), shape=(n, n))
         length = sp.csr_matrix((np.maximum(ln_a, 1e-6), (rows_a, cols_a)), shape=(n, n))
+        # (row, col) pairs are unique and sorted: the CSR data keep this order
+        ferry = fy_a if np.array_equal(time.indices, cols_a) else None
         h = hashlib.sha256()
         h.update(xy.tobytes())
         h.update(rows_a.tobytes())
         h.update(cols_a.tobytes())
         h.update(np.round(w_a, 3).tobytes())
-        snappable = np.array([_snappable(G, nid) for nid in node_ids], dtype=bool)
+        snappable = _snappable_nodes(G, node_ids)
         if not snappable.any():
             snappable[:] = True
         h.update(snappable.tobytes())
-        return cls(node_ids, xy, time, length, np.full(n, -1, dtype=np.int64), h.hexdigest(), snappable)
+        kph = np.array([d.get("access_kph", np.nan) for _, d in G.nodes(data=True)], dtype="float64")
+        defaults = {k: float(v) for k, v in dict(G.graph.get("access") or {}).items()
+                    if k in ("circuity", "speed_kph", "direct_max_m")}
+        h.update(np.nan_to_num(kph, nan=-1.0).tobytes())
+        h.update(repr(sorted(defaults.items())).encode())
+        return cls(node_ids, xy, time, length, np.full(n, -1, dtype=np.int64), h.hexdigest(), snappable,
+                   kph if np.isfinite(kph).any() else None, defaults, ferry)
+
+    def with_road_factor(self, factor: float) -> CompiledGraph:
+        """A copy whose road edges are ``factor`` times faster; ferries keep their time.
+
+        The same as compiling a graph with every non-ferry ``travel_time``
+        divided by ``factor`` (blue lights; see :mod:`geoplan.prehospital`),
+        without copying the networkx graph. Landmasses carry over.
+        """
+        if factor <= 0:
+            raise ValueError("factor must be positive")
+        if self.ferry is None:
+            raise ValueError("this compiled graph does not know its ferry edges")
+        time = self.time.copy()
+        time.data = np.where(self.ferry, time.data, np.maximum(time.data / factor, 1e-6))
+        h = hashlib.sha256(self.fingerprint.encode())
+        h.update(f"road-factor:{factor!r}".encode())
+        return CompiledGraph(self.node_ids, self.xy, time, self.length, self.landmass.copy(), h.hexdigest(),
+                             self.snappable, self.access_kph, dict(self.access_defaults), self.ferry,
+                             _tree=self._tree, _land_parts=self._land_parts, _land_index=self._land_index)
 
     # ----------------------------------------------------------------- land
     def with_landmasses(self, land: shapely.Geometry | None) -> CompiledGraph:
@@ -170,8 +247,12 @@ class CompiledGraph:
         if land is None:
             self.landmass[:] = -1
             self._land_parts = None
+            self._land_index = None
             return self
-        parts = list(shapely.get_parts(land))
+        from geoplan.network.local import LandIndex
+
+        self._land_index = LandIndex.of(land)
+        parts = self._land_index.parts
         self._land_parts = parts
         self.landmass[:] = _landmass_of(parts, self.xy)
         return self
@@ -251,7 +332,65 @@ class CompiledGraph:
         ok = np.take_along_axis(same, order, axis=1)
         nodes = np.where(ok, nodes, -1)
         d = np.where(ok, d, np.inf)
-        return Snap(nodes=nodes, minutes=access.minutes(d), km=access.km(d), metres=d)
+        kph = self.leg_kph(nodes, access)
+        circuity = self.leg_circuity(access)
+        minutes = d * circuity / (kph / 3.6) / 60.0
+        return Snap(nodes=nodes, minutes=minutes, km=d * circuity / 1000.0, metres=d, kph=kph[:, 0])
+
+    # --------------------------------------------------------- leg speeds
+    def leg_circuity(self, access: AccessModel) -> float:
+        """Circuity of access and direct legs: the model's, else the graph's, else the default."""
+        return float(access.circuity or self.access_defaults.get("circuity") or DEFAULT_ACCESS_CIRCUITY)
+
+    def leg_kph(self, nodes: np.ndarray, access: AccessModel) -> np.ndarray:
+        """Access-leg speed (km/h, scaled) for legs to ``nodes`` (-1 = none)."""
+        base = float(access.speed_kph or self.access_defaults.get("speed_kph") or DEFAULT_ACCESS_KPH)
+        kph = np.full(nodes.shape, base, dtype="float64")
+        if access.speed_kph is None and self.access_kph is not None:
+            node_kph = self.access_kph[np.maximum(nodes, 0)]
+            kph = np.where((nodes >= 0) & np.isfinite(node_kph), node_kph, kph)
+        return kph * access.speed_scale
+
+    def direct_max_m(self, access: AccessModel) -> float:
+        v = access.direct_max_m if access.direct_max_m is not None else self.access_defaults.get("direct_max_m", 0.0)
+        return max(0.0, float(v or 0.0))
+
+    def direct_legs(self, a_xy: np.ndarray, b_xy: np.ndarray, a_kph: np.ndarray, b_kph: np.ndarray, *,
+                    access: AccessModel):
+        """Direct local legs between points of two sets at most :meth:`direct_max_m` apart.
+
+        A pair qualifies when both points are on the same landmass and the
+        straight line between them does not touch the coast (so never across
+        a fjord or the sea). Time = straight × circuity at the mean pace of
+        the two ends' local speeds.
+
+        Returns
+        -------
+        (i, j, seconds, metres)
+            Arrays over the qualifying pairs (``i`` into ``a_xy``, ``j`` into ``b_xy``).
+        """
+        dmax = self.direct_max_m(access)
+        empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+        if dmax <= 0 or len(a_xy) == 0 or len(b_xy) == 0:
+            return empty
+        pairs = cKDTree(a_xy).query_ball_tree(cKDTree(b_xy), dmax)
+        i = np.repeat(np.arange(len(a_xy)), [len(p) for p in pairs]).astype(np.int64)
+        j = np.fromiter((x for p in pairs for x in p), dtype=np.int64, count=len(i))
+        if len(i) == 0:
+            return empty
+        d = np.hypot(*(a_xy[i] - b_xy[j]).T)
+        ok = np.ones(len(i), dtype=bool)
+        if self._land_parts is not None:
+            la, lb = self.landmass_of(a_xy), self.landmass_of(b_xy)
+            ok &= la[i] == lb[j]
+            moving = ok & (d > 0)
+            if moving.any() and self._land_index is not None:
+                cross = self._land_index.crosses_coast(a_xy[i[moving]], b_xy[j[moving]])  # type: ignore[attr-defined]
+                ok[np.flatnonzero(moving)[cross]] = False
+        i, j, d = i[ok], j[ok], d[ok]
+        metres = d * self.leg_circuity(access)
+        pace = (3.6 / a_kph[i] + 3.6 / b_kph[j]) / 2.0  # s/m, kph already scaled
+        return i, j, metres * pace, metres
 
 
 @dataclass(frozen=True)
@@ -262,9 +401,28 @@ class Snap:
     minutes: np.ndarray
     km: np.ndarray
     metres: np.ndarray
+    kph: np.ndarray | None = None  # leg speed of each point's nearest entry (for direct legs)
 
 
 NO_SNAP_HIGHWAYS = frozenset({"motorway", "motorway_link", "ferry"})
+
+
+def _is_ferry(d: dict) -> bool:
+    """As :func:`geoplan.prehospital.is_ferry_edge`: ``ferry`` true, or highway/route ``ferry``."""
+    f = d.get("ferry")
+    if isinstance(f, str):
+        f = f.strip().lower() in ("1", "true", "yes")
+    return bool(f) or d.get("highway") == "ferry" or d.get("route") == "ferry"
+
+
+def _snappable_nodes(G: nx.MultiDiGraph, node_ids: np.ndarray) -> np.ndarray:
+    """Per node: its ``snap`` attribute, else whether any edge at it is not motorway/ferry."""
+    flags = [d.get("snap") for _, d in G.nodes(data=True)]
+    out = np.array([bool(f) if f is not None else False for f in flags], dtype=bool)
+    unknown = [i for i, f in enumerate(flags) if f is None]
+    for i in unknown:
+        out[i] = _snappable(G, node_ids[i])
+    return out
 
 
 def _snappable(G: nx.MultiDiGraph, n) -> bool:
@@ -281,16 +439,9 @@ def _snappable(G: nx.MultiDiGraph, n) -> bool:
 
 
 def _landmass_of(parts: list, xy: np.ndarray) -> np.ndarray:
-    tree = shapely.STRtree(parts)
-    pts = shapely.points(xy)
-    inp, part = tree.query(pts, predicate="within")
-    out = np.full(len(xy), -1, dtype=np.int64)
-    out[inp] = part
-    missing = np.flatnonzero(out < 0)
-    if len(missing):
-        near_in, near_part = tree.query_nearest(pts[missing], max_distance=3000.0, all_matches=False)
-        out[missing[near_in]] = near_part
-    return out
+    from geoplan.network.local import landmass_labels
+
+    return landmass_labels(parts, xy, max_distance=3000.0)
 
 
 @dataclass
@@ -546,15 +697,18 @@ def _plan_matrix(cg: CompiledGraph, *, origins_xy, destinations_xy, origin_ids=N
     sd = cg.snap(destinations_xy, access=access, names=list(did), file=destinations_file)
     limit_s = np.inf if max_minutes is None else max_minutes * 60.0
     transposed = len(oid) > len(did)
-    A, L, sources, targets = _augmented(cg, so, sd, with_km=with_km, transposed=transposed)
+    assert so.kph is not None and sd.kph is not None  # set by CompiledGraph.snap
+    direct = cg.direct_legs(origins_xy, destinations_xy, so.kph, sd.kph, access=access)
+    A, L, sources, targets = _augmented(cg, so, sd, with_km=with_km, transposed=transposed, direct=direct)
     # the cache key: everything the result depends on (graph arrays, entry nodes and access legs, options)
-    h = hashlib.sha256(b"ttm-v2")
-    for arr in (A.indptr, A.indices, A.data, sources, targets.nodes, targets.sec,
-                np.array([limit_s, float(transposed)])):
+    h = hashlib.sha256(b"ttm-v3")
+    for arr in (A.indptr, A.indices, A.data, sources, targets.nodes, targets.sec, targets.direct_src,
+                targets.direct_tgt, targets.direct_sec, np.array([limit_s, float(transposed)])):
         h.update(np.ascontiguousarray(arr).tobytes())
     if L is not None:
         h.update(np.ascontiguousarray(L.data).tobytes())
         h.update(np.ascontiguousarray(targets.metres).tobytes())
+        h.update(np.ascontiguousarray(targets.direct_metres).tobytes())
     return _MatrixPlan(A, L, sources, targets, transposed, limit_s, oid, did, h.hexdigest())
 
 
@@ -658,7 +812,7 @@ def _reduced(time: sp.csr_matrix, length: sp.csr_matrix | None, keep: np.ndarray
     loop = u == v
     if loop.any():
         u, v, t = u[~loop], v[~loop], t[~loop]
-        ln = ln[~loop] if length is not None else None
+        ln = ln[~loop] if ln is not None else None
     # undirected neighbour pattern
     S = sp.csr_matrix((np.ones(2 * len(u), dtype=np.int32), (np.concatenate([u, v]), np.concatenate([v, u]))),
                       shape=(n, n))
@@ -675,7 +829,7 @@ def _reduced(time: sp.csr_matrix, length: sp.csr_matrix | None, keep: np.ndarray
     # 2. chains of degree-2 nodes
     e_ok = alive[u] & alive[v]
     u, v, t = u[e_ok], v[e_ok], t[e_ok]
-    ln = ln[e_ok] if length is not None else None
+    ln = ln[e_ok] if ln is not None else None
     chain = alive & ~keep & (deg == 2)
     if chain.any():
         Sa = (S @ sp.diags(alive.astype(np.int32), dtype=np.int32)).tocsr()
@@ -729,6 +883,7 @@ def _reduced(time: sp.csr_matrix, length: sp.csr_matrix | None, keep: np.ndarray
     T = sp.csr_matrix((t, (index[u], index[v])), shape=(m, m))
     L = None
     if length is not None:
+        assert ln is not None
         L = sp.csr_matrix((ln[order][first], (index[u], index[v])), shape=(m, m))
     return T, L, index
 
@@ -741,16 +896,27 @@ class _Targets:
     nodes and the legs from them to each target point. Exactly what a virtual
     target node with those incoming edges would get from Dijkstra, without
     putting m nodes and m × k edges into every Dijkstra run.
+
+    ``direct_*`` are the direct local legs (source point, target point,
+    seconds, metres; see :meth:`CompiledGraph.direct_legs`); a pair's time is
+    the smaller of its network route and its direct leg. Source points are
+    the Dijkstra source indices minus ``source_offset``.
     """
 
     nodes: np.ndarray
     sec: np.ndarray
     metres: np.ndarray | None
+    direct_src: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    direct_tgt: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    direct_sec: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    direct_metres: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    source_offset: int = 0
+    n_sources: int = 0
 
     def __len__(self) -> int:
         return len(self.nodes)
 
-    def gather(self, dist: np.ndarray, lengths: np.ndarray | None, limit_s: float):
+    def gather(self, dist: np.ndarray, lengths: np.ndarray | None, limit_s: float, batch=None):
         """(b × m) seconds [and metres] from (b × nodes) Dijkstra times [and tree lengths]."""
         ok = self.nodes >= 0
         idx = np.where(ok, self.nodes, 0)
@@ -758,23 +924,40 @@ class _Targets:
         t = dist[:, idx] + leg  # b × m × k
         best = np.argmin(t, axis=2)
         sec = np.take_along_axis(t, best[:, :, None], axis=2)[:, :, 0]
-        sec[sec > limit_s] = np.inf
         met = None
         if lengths is not None:
             node = np.take_along_axis(np.broadcast_to(idx, t.shape), best[:, :, None], axis=2)[:, :, 0]
+            assert self.metres is not None
             legm = np.take_along_axis(np.broadcast_to(self.metres, t.shape), best[:, :, None], axis=2)[:, :, 0]
             met = np.take_along_axis(lengths, node, axis=1) + legm
+        if batch is not None and len(self.direct_src):
+            rows = np.asarray(batch, dtype=np.int64) - self.source_offset
+            row_of = np.full(max(self.n_sources, int(rows.max()) + 1 if len(rows) else 0), -1, dtype=np.int64)
+            valid = (rows >= 0) & (rows < len(row_of))
+            row_of[rows[valid]] = np.flatnonzero(valid)
+            sel = np.flatnonzero(row_of[self.direct_src] >= 0)
+            if len(sel):
+                r, c = row_of[self.direct_src[sel]], self.direct_tgt[sel]
+                dsec = self.direct_sec[sel]
+                better = dsec < sec[r, c]
+                r, c = r[better], c[better]
+                sec[r, c] = dsec[better]
+                if met is not None:
+                    met[r, c] = self.direct_metres[sel][better]
+        sec[sec > limit_s] = np.inf
+        if met is not None:
             met[~np.isfinite(sec)] = np.inf
         return sec, met
 
 
-def _augmented(cg: CompiledGraph, so: Snap, sd: Snap, *, with_km: bool, transposed: bool):
+def _augmented(cg: CompiledGraph, so: Snap, sd: Snap, *, with_km: bool, transposed: bool, direct=None):
     """The (reduced) graph with one virtual node per point of the source side, and the targets.
 
     Sources are the origins (edges out of each virtual node to its entry
     nodes), or with ``transposed`` the destinations on the transposed graph.
     For large calls the graph is first reduced exactly to what paths between
-    the entry nodes need (:func:`_reduced`).
+    the entry nodes need (:func:`_reduced`). ``direct`` = (origin index,
+    destination index, seconds, metres) of direct legs.
     """
     base_t, base_l = cg.time, (cg.length if with_km else None)
     if min(len(so.nodes), len(sd.nodes)) * len(cg.node_ids) >= REDUCE_MIN_WORK:
@@ -793,7 +976,14 @@ def _augmented(cg: CompiledGraph, so: Snap, sd: Snap, *, with_km: bool, transpos
     A, L, sources = _augment(base_t, base_l, src, with_km=with_km)
     # csgraph ignores explicit zeros: a point exactly on a node gets a tiny positive access time
     targets = _Targets(nodes=tgt.nodes.astype(np.int64), sec=np.maximum(tgt.minutes * 60.0, 1e-6),
-                       metres=np.maximum(tgt.km * 1000.0, 1e-6) if with_km else None)
+                       metres=np.maximum(tgt.km * 1000.0, 1e-6) if with_km else None,
+                       source_offset=int(base_t.shape[0]), n_sources=len(src.nodes))
+    if direct is not None and len(direct[0]):
+        i, j, dsec, dm = direct
+        a, b = (j, i) if transposed else (i, j)
+        order = np.lexsort((b, a))
+        targets.direct_src, targets.direct_tgt = a[order], b[order]
+        targets.direct_sec, targets.direct_metres = dsec[order], dm[order]
     return A, L, sources, targets
 
 
@@ -813,6 +1003,7 @@ def _augment(time: sp.csr_matrix, length: sp.csr_matrix | None, sp_: Snap, *, wi
                                                        np.concatenate([base.col, cols]))), shape=(size, size))
     L = None
     if with_km:
+        assert length is not None
         lb = length.tocoo()
         lw = np.maximum(sp_.km[ok] * 1000.0, 1e-6)
         L = sp.csr_matrix((np.concatenate([lb.data, lw]), (np.concatenate([lb.row, rows]),
@@ -861,11 +1052,12 @@ def _dijkstra_rows(A, L, batch, targets, limit_s, with_length):
     else:
         dist = dijkstra(A, directed=True, indices=batch, limit=limit_s)
     if isinstance(targets, _Targets):
-        return targets.gather(dist, lengths, limit_s)
-    return dist[:, targets], (lengths[:, targets] if with_length else None)
+        return targets.gather(dist, lengths, limit_s, batch)
+    return dist[:, targets], (lengths[:, targets] if lengths is not None else None)
 
 
 def _dijkstra_shared(start: int, stop: int):
+    assert _SHARED is not None
     A, L, sources, targets, limit_s, with_length = _SHARED
     return start, *_dijkstra_rows(A, L, sources[start:stop], targets, limit_s, with_length)
 
@@ -902,10 +1094,10 @@ def _run_batches(A, L, sources, targets, *, limit_s, batch_size, with_length, de
         with task(description, total=len(sources)) as advance:
             if pool is not None:
                 try:
-                    for fut in as_completed(futures):
+                    for fut in as_completed(futures or []):
                         s, sec, met = fut.result()
                         out[s:s + len(sec)] = sec
-                        if with_length:
+                        if out_len is not None:
                             out_len[s:s + len(sec)] = met
                         done.add(s)
                         advance(len(sec))
@@ -916,7 +1108,7 @@ def _run_batches(A, L, sources, targets, *, limit_s, batch_size, with_length, de
                     continue
                 sec, met = _dijkstra_rows(A, L, sources[s:s + batch_size], targets, limit_s, with_length)
                 out[s:s + len(sec)] = sec
-                if with_length:
+                if out_len is not None:
                     out_len[s:s + len(sec)] = met
                 advance(len(sec))
     finally:

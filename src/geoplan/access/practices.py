@@ -36,7 +36,7 @@ from geoplan.access.fca import (
 from geoplan.errors import InputError
 
 CRS = "EPSG:25832"
-#: Manifest key of the listing in ``data/regions/<name>/region.toml``.
+#: Manifest key of the listing in ``src/geoplan/regions/<name>/region.toml``.
 MANIFEST_KEY = "gp_practices"
 #: EntityTypeName values of the listing (spelling as in the file) → ``kind``.
 KINDS = {"General Practitoner": "gp", "General Practitioner": "gp", "Hospital": "hospital",
@@ -82,7 +82,7 @@ def read_facility_listing(path: str | Path) -> gpd.GeoDataFrame:
     if not path.is_file():
         raise InputError(path, "file not found",
                          "copy facilities/gp_hospital_pharmacy_dk.csv into the data directory "
-                         "(see data/regions/midtjylland/region.toml)")
+                         "(see src/geoplan/regions/midtjylland/region.toml)")
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")

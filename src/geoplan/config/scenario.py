@@ -31,14 +31,18 @@ class NetworkSection(_Section):
     cut_links: list[str] = Field(default_factory=list, description="link_id values (or crossing names) to remove")
     stop_ferries: list[str] = Field(default_factory=list, description="ferries to stop, by name (e.g. 'Hou–Sælvig'); "
                                     "naming a road or bridge is an error")
+    local: bool = Field(True, description="join the local-road model to the strategic network (false: trunk only)")
+    patches: list[str] | None = Field(
+        None, description="OSM files that replace the model inside their areas; default: the region's")
+    local_parameters: str | None = Field(None, description="a local_roads.toml other than the region's")
 
 
 class RoutingSection(_Section):
-    """Access legs from a point to the network (see :mod:`geoplan.routing`)."""
+    """How points attach to the network (see :mod:`geoplan.routing`; speeds come from the network)."""
 
-    access_speed_kph: float = Field(40.0, gt=0, le=130)
-    access_circuity: float = Field(1.3, ge=1.0, le=3.0)
     access_k: int = Field(4, ge=1, le=16)
+    direct_leg_km: float | None = Field(
+        None, ge=0, le=5, description="pairs this close may go by a direct local leg; default: the network's")
     max_snap_km: float = Field(15.0, gt=0)
     dask_scheduler: str | None = Field(
         None, description="run travel-time matrices on Dask: 'local' or 'tcp://host:8786'; "

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 
 import networkx as nx
+import numpy as np
 
 from geoplan.errors import NetworkError
 
@@ -50,7 +51,7 @@ def add_travel_times(G: nx.MultiDiGraph, *, overwrite: bool = False) -> nx.Multi
     return G
 
 
-def validate_graph(G: nx.MultiDiGraph, *, source: str = "graph") -> nx.MultiDiGraph:
+def validate_graph(G: nx.MultiDiGraph, *, source: str = "graph", check_edges: bool = True) -> nx.MultiDiGraph:
     """Check that ``G`` follows the geoplan graph schema; raise :class:`NetworkError` if not.
 
     Parameters
@@ -59,6 +60,8 @@ def validate_graph(G: nx.MultiDiGraph, *, source: str = "graph") -> nx.MultiDiGr
         The graph to check.
     source
         A name for the graph's origin, used in error messages.
+    check_edges
+        Also check every edge (the caller may check them in its own pass).
 
     Returns
     -------
@@ -75,11 +78,33 @@ def validate_graph(G: nx.MultiDiGraph, *, source: str = "graph") -> nx.MultiDiGr
         )
     if G.number_of_nodes() == 0:
         raise NetworkError(f"{source}: the graph has no nodes")
-    for n, data in G.nodes(data=True):
-        for key in REQUIRED_NODE_ATTRS:
-            v = data.get(key)
-            if v is None or not math.isfinite(float(v)):
-                raise NetworkError(f"{source}: node {n!r} has no finite {key!r}")
+    # fast path: all values numeric and valid (vectorised); else find the first bad one for the message
+    try:
+        nodes = np.array([[d["x"], d["y"]] for _, d in G.nodes(data=True)], dtype="float64")
+        nodes_ok = bool(np.isfinite(nodes).all())
+    except (KeyError, TypeError, ValueError):
+        nodes_ok = False
+    if not nodes_ok:
+        for n, data in G.nodes(data=True):
+            for key in REQUIRED_NODE_ATTRS:
+                v = data.get(key)
+                try:
+                    good = v is not None and math.isfinite(float(v))
+                except (TypeError, ValueError):
+                    good = False
+                if not good:
+                    raise NetworkError(f"{source}: node {n!r} has no finite {key!r}")
+    if not check_edges:
+        return G
+    try:
+        vals = np.array([(d["length"], d["speed_kph"], d["travel_time"])
+                         for _, nbrs in G.adjacency() for kd in nbrs.values() for d in kd.values()],
+                        dtype="float64").reshape(-1, 3)
+        edges_ok = bool(np.isfinite(vals).all() and (vals >= 0).all() and (vals[:, 1] > 0).all())
+    except (KeyError, TypeError, ValueError):
+        edges_ok = False
+    if edges_ok:
+        return G
     for u, v, k, data in G.edges(keys=True, data=True):
         for key in REQUIRED_EDGE_ATTRS:
             val = data.get(key)

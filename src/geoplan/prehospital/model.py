@@ -147,11 +147,9 @@ def sites_to_cells(
     geoplan.routing.TravelTimeMatrix
         Origins = cells, destinations = sites.
     """
-    from dataclasses import replace
-
     from geoplan.routing import TravelTimeMatrix, travel_time_matrix
 
-    acc = replace(access, speed_kph=access.speed_kph * speed_factor)
+    acc = access.scaled(speed_factor)
     m = travel_time_matrix(
         cg,
         origins_xy=sites_xy,

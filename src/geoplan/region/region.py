@@ -141,22 +141,35 @@ class Region:
         return self._facility_cache[table].copy()
 
     # ---------------------------------------------------------------- network
-    def network(self, source: str | None = None) -> nx.MultiDiGraph:
+    def network(self, source: str | None = None, *, local: bool = True, patches: list[str] | None = None,
+                local_parameters: str | None = None) -> nx.MultiDiGraph:
         """The region's road graph (geoplan schema), cached in memory and on disk.
 
         Parameters
         ----------
         source
-            ``"strategic"`` (default: the hand-authored network in
-            ``network/``), or a path to an OSM file (``.osm``, ``.osm.zip``,
-            ``.osm.pbf`` where supported), read with osmnx.
+            ``"strategic"`` (default: the hand-authored trunk network in
+            ``network/`` joined to the local-road model, see
+            :mod:`geoplan.network.compose`), or a path to an OSM file
+            (``.osm``, ``.osm.zip``, ``.osm.pbf`` where supported), read with osmnx.
+        local, patches, local_parameters
+            See :func:`geoplan.network.load.load_network`. A region whose manifest lists no
+            ``landcover`` input has no local-road model (its trunk network alone).
         """
         from geoplan.network.load import load_network
 
         source = source or self.manifest.default_network
-        if source not in self._network_cache:
-            self._network_cache[source] = load_network(source, region_folder=self.folder)
-        return self._network_cache[source]
+        if local and "landcover" not in self.manifest.inputs and not patches:
+            # a region whose manifest has no land-cover grid has no local-road model:
+            # its trunk network alone, points attached by straight access legs
+            local = False
+        key = (source, local, None if patches is None else tuple(patches), local_parameters)
+        if key not in self._network_cache:
+            self._network_cache[key] = load_network(
+                source, region_folder=self.folder, land=self.land, boundary=self.boundary.geometry.iloc[0],
+                landcover_path=input_path(self.manifest, "landcover") if (local and source == "strategic")
+                else None, local=local, patches=patches, local_parameters=local_parameters)
+        return self._network_cache[key]
 
 
 def read_points_table(path: Path, *, id_column: str | None = None) -> gpd.GeoDataFrame:

@@ -47,14 +47,15 @@ class RunContext:
     @cached_property
     def access(self) -> AccessModel:
         r = self.scenario.routing
-        return AccessModel(speed_kph=r.access_speed_kph, circuity=r.access_circuity, k=r.access_k,
-                           max_snap_m=r.max_snap_km * 1000.0)
+        return AccessModel(k=r.access_k, max_snap_m=r.max_snap_km * 1000.0,
+                           direct_max_m=None if r.direct_leg_km is None else r.direct_leg_km * 1000.0)
 
     @cached_property
     def graph(self) -> nx.MultiDiGraph:
         net = self.scenario.network
         path = self.scenario.file_of("network")
-        G = self.region.network(net.source)
+        G = self.region.network(net.source, local=net.local, patches=net.patches,
+                                local_parameters=net.local_parameters)
         # crossing names or link ids (geoplan.network.cuts); acute.cuts are checked up front
         for name, items in (self.scenario.acute.cuts if self.scenario.acute else {}).items():
             resolve_cuts(G, items, key=f"acute.cuts.{name!r}", file=self.scenario.file_of("acute"))

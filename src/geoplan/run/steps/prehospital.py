@@ -68,7 +68,6 @@ from geoplan.prehospital import (
     available_mask,
     calibrate_delay,
     calibrate_linear,
-    emergency_graph,
     graph_has_ferries,
     group_weighted_mean,
     helicopter_minutes,
@@ -256,14 +255,7 @@ class _Roads:
             progress.step(
                 f"prehospital: compiling the blue-light graph (factor {factor:.3f}, ferries not sped up)"
             )
-            cg = CompiledGraph.from_graph(emergency_graph(self.ctx.graph, speed_factor=factor))
-            if np.array_equal(cg.node_ids, base.node_ids) and np.array_equal(cg.xy, base.xy):
-                # same nodes in the same order: the landmass labels carry over
-                cg.landmass[:] = base.landmass
-                cg._land_parts = base._land_parts
-            else:
-                cg = cg.with_landmasses(self.ctx.region.land)
-            self._graphs[key] = cg
+            self._graphs[key] = base.with_road_factor(factor)  # = emergency_graph, compiled
         return self._graphs[key]
 
     def _matrix(self, factor: float) -> np.ndarray:
