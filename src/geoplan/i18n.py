@@ -114,6 +114,49 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+# --- output building blocks: band labels, workbooks, static maps, catchments (issue 14)
+LABELS.update(
+    {
+        "band.range": {"da": "{a}–{b}", "en": "{a}–{b}"},
+        "band.range_signed": {"da": "{a} til {b}", "en": "{a} to {b}"},
+        "band.at_most": {"da": "≤ {x}", "en": "≤ {x}"},
+        "band.at_least": {"da": "≥ {x}", "en": "≥ {x}"},
+        "band.above": {"da": "> {x}", "en": "> {x}"},
+        "band.unchanged": {"da": "uændret (±{x})", "en": "unchanged (±{x})"},
+        "legend.closed": {"da": "Lukket", "en": "Closed"},
+        "legend.lost_access": {"da": "Mister al adgang", "en": "Loses all access"},
+        "legend.population_in_band": {"da": "{n} indb.", "en": "{n} people"},
+        "legend.population_heading": {"da": "Indbyggere", "en": "Population"},
+        "legend.municipal_borders": {"da": "Kommunegrænse", "en": "Municipal boundary"},
+        "map.north": {"da": "N", "en": "N"},
+        "map.source": {"da": "Kilde: {text}", "en": "Source: {text}"},
+        "status.existing": {"da": "Eksisterende", "en": "Existing"},
+        "status.new": {"da": "Ny", "en": "New"},
+        "status.fixed": {"da": "Fastholdt", "en": "Kept"},
+        "status.candidate": {"da": "Mulig placering", "en": "Candidate"},
+        "status.closed": {"da": "Lukket", "en": "Closed"},
+        "xlsx.total": {"da": "I alt", "en": "Total"},
+        "xlsx.explanation_sheet": {"da": "Forklaring", "en": "Explanation"},
+        "xlsx.col_sheet": {"da": "Ark", "en": "Sheet"},
+        "xlsx.col_column": {"da": "Kolonne", "en": "Column"},
+        "xlsx.col_label": {"da": "Overskrift", "en": "Heading"},
+        "xlsx.col_meaning_da": {"da": "Betydning (dansk)", "en": "Meaning (Danish)"},
+        "xlsx.col_meaning_en": {"da": "Betydning (engelsk)", "en": "Meaning (English)"},
+        "xlsx.col_unit": {"da": "Enhed", "en": "Unit"},
+        "xlsx.total_note": {
+            "da": "Rækken «I alt» står under tabellen og indgår ikke i dataene.",
+            "en": "The «Total» row sits below the table and is not part of the data.",
+        },
+        "xlsx.no_entry": {"da": "(ikke beskrevet)", "en": "(not described)"},
+        "catchment.layer": {"da": "Opland: {name}", "en": "Catchment: {name}"},
+        "catchment.service_area": {
+            "da": "Inden for {minutes} min af {name}",
+            "en": "Within {minutes} min of {name}",
+        },
+    }
+)
+
+
 def check_lang(lang: str) -> str:
     """Return ``lang`` if it is supported, else raise ``ValueError`` naming the choices."""
     if lang not in LANGS:

@@ -1,0 +1,1 @@
+"""Measures computed from travel times: coverage, catchments, service areas."""

@@ -1,0 +1,1 @@
+"""Output writers: maps, reports, tables, workbooks, palettes and static maps."""
