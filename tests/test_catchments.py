@@ -173,3 +173,9 @@ def test_bad_input_is_a_clear_error():
         C.catchment_areas(cells, ["A"])
     with pytest.raises(InputError, match="NaN"):
         C.service_areas(cells, ["A"], minutes=np.full((9, 1), np.nan))
+
+
+def test_overlapping_cells_fall_back_to_the_general_union():
+    cells = gpd.GeoDataFrame({"pop": [1.0, 2.0]}, geometry=[box(0, 0, 2, 2), box(1, 1, 3, 3)], crs=25832)
+    out = C.catchment_areas(cells, ["A"], assignment=["A", "A"])
+    assert out.geometry[0].area == pytest.approx(7.0) and out.loc[0, "population"] == 3.0
