@@ -157,6 +157,7 @@
       pane: "geoplanOutlines", interactive: false,
       style: { color: "#222", weight: 2.6, opacity: 0.9, fill: false }
     });
+    map.geoplan.regionBounds = fill.getBounds(); /* printing fits the whole region */
     return register(map, name, L.featureGroup([fill, line]));
   };
 
@@ -412,8 +413,59 @@
     }
   });
 
+  /* Printing: the whole region on the page. Before printing (or when print media is
+   * emulated) each map is resized to the page and fitted to the region; afterwards the
+   * reader's view comes back. The print CSS hides the layer control and zoom buttons. */
+  G.printMode = function (on) {
+    G.maps.forEach(function (map) {
+      var st = map.geoplan;
+      if (on && !st.printView) {
+        st.printView = { center: map.getCenter(), zoom: map.getZoom() };
+        map.invalidateSize({ animate: false, pan: false });
+        var b = st.regionBounds;
+        if (b && b.isValid()) { map.fitBounds(b, { animate: false, padding: [6, 6] }); }
+      } else if (!on && st.printView) {
+        map.invalidateSize({ animate: false, pan: false });
+        map.setView(st.printView.center, st.printView.zoom, { animate: false });
+        st.printView = null;
+      }
+    });
+  };
+  (function () {
+    var onChange = function (e) { G.printMode(!!e.matches); };
+    var mq = window.matchMedia ? window.matchMedia("print") : null;
+    if (mq && mq.addEventListener) { mq.addEventListener("change", onChange); }
+    else if (mq && mq.addListener) { mq.addListener(onChange); }
+    window.addEventListener("beforeprint", function () { G.printMode(true); });
+    window.addEventListener("afterprint", function () { G.printMode(false); });
+  })();
+
+  /* Small screens (<= 600 px wide, geoplan-map.css): the layer control shows only its
+   * button until tapped, so it does not cover the map; a tap on the map closes it. */
+  G.collapsibleLayers = function (map) {
+    var ctl = map.getContainer().querySelector(".leaflet-control-layers");
+    if (!ctl || ctl.classList.contains("geoplan-layers-collapsible")) { return; }
+    ctl.classList.add("geoplan-layers-collapsible");
+    var link = ctl.querySelector(".leaflet-control-layers-toggle");
+    if (link) {
+      link.setAttribute("role", "button");
+      link.setAttribute("aria-expanded", "false");
+      L.DomEvent.on(link, "click", function (e) {
+        L.DomEvent.stop(e);
+        var open = ctl.classList.toggle("geoplan-layers-open");
+        link.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+    }
+    map.on("click", function () {
+      ctl.classList.remove("geoplan-layers-open");
+      if (link) { link.setAttribute("aria-expanded", "false"); }
+    });
+  };
+
   /* Last statement of the page script: timings for tests and benchmarks. */
   G.done = function () {
+    G.maps.forEach(G.collapsibleLayers);
+    if (window.matchMedia && window.matchMedia("print").matches) { G.printMode(true); }
     G.scriptDoneMs = performance.now();
     G.marks.push(["script done", G.scriptDoneMs]);
     requestAnimationFrame(function () {
