@@ -1,0 +1,1 @@
+"""Measures of access, equity and cost on population cells (one module per concern)."""
