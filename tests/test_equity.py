@@ -311,6 +311,8 @@ def test_equity_report_from_cells(rng):
     assert rep.deprivation is not None and len(rep.deprivation) == 3
     assert "no_car_share" in rep.deprivation.columns
     assert rep.worst_municipalities["navn"].notna().all()
+    assert rep.worst_municipalities["no_car_share"].notna().all()  # beside every drive-time figure
+    assert rep.correlations is not None and rep.correlations["indicator"].tolist() == ["no_car_share"]
     with pytest.raises(ValueError, match="unknown measure"):
         eq.EquityReport.from_cells(cells, minutes, measure="something")
     with pytest.raises(ValueError, match="breakdown columns"):
@@ -324,3 +326,18 @@ def test_labels_exist_in_both_languages():
     for key in keys:
         assert set(LABELS[key]) == {"da", "en"}
         assert t(key, "da") and t(key, "en")
+
+
+def test_indicator_orderings_hold(rng):
+    for worse in ("higher", "lower"):
+        for _ in range(30):
+            n = int(rng.integers(3, 40))
+            v = rng.gamma(2.0, 10.0, n)
+            w = rng.uniform(0.1, 100.0, n)
+            s = eq.breakdown(v, w, np.zeros(n), worse=worse, total_label=None).iloc[0]
+            assert s["p10"] <= s["p50"] <= s["p90"]
+            assert 0.0 <= s["gini"] < 1.0 and 0.0 <= s["theil"] <= np.log(w.sum() / w.min()) + 1e-9
+            if worse == "higher":
+                assert s["worst_decile_mean"] >= s["p90"] - 1e-9  # the worst 10 % lie at or above P90
+            else:
+                assert s["worst_decile_mean"] <= s["p10"] + 1e-9

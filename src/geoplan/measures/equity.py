@@ -751,7 +751,8 @@ def access_vs_deprivation(
     table : pandas.DataFrame
         Per municipality (sorted by code): ``kode``, ``population``,
         ``unreachable_population``, ``mean_reachable``, ``mean`` (``inf`` if anyone is
-        unreachable), ``rank_worst_access`` (1 = worst), then the deprivation columns.
+        unreachable), ``rank_worst_access`` (1 = worst), then the ``indicators`` and the
+        other numeric deprivation columns (e.g. households without a car).
     correlations : pandas.DataFrame
         Per indicator: ``indicator``, ``n`` (municipalities), ``spearman_rho``,
         ``p_value``. Spearman's rank correlation (scipy ``spearmanr``, ties averaged,
@@ -779,12 +780,12 @@ def access_vs_deprivation(
     missing = sorted(set(table["kode"]) - set(dep.index))
     if missing:
         raise ValueError(f"deprivation table lacks municipalities {missing}")
-    cols = list(indicators) if indicators is not None else [
-        c for c in dep.columns if pd.api.types.is_numeric_dtype(dep[c])]
+    numeric = [c for c in dep.columns if pd.api.types.is_numeric_dtype(dep[c])]
+    cols = list(indicators) if indicators is not None else numeric
     unknown = [c for c in cols if c not in dep.columns]
     if unknown:
         raise ValueError(f"deprivation table has no columns {unknown}")
-    table = table.join(dep[cols], on="kode")
+    table = table.join(dep[list(dict.fromkeys([*cols, *numeric]))], on="kode")
     bad_rank = stats.rankdata(bad)
     corr = []
     for c in cols:
@@ -803,6 +804,13 @@ def access_vs_deprivation(
 # ----------------------------------------------------------------------------- report
 #: Cell columns :meth:`EquityReport.from_cells` breaks down by when they are present.
 DEFAULT_BREAKDOWNS: tuple[str, ...] = ("settlement", "urban_rural", "island", "kode")
+#: Deprivation columns the report correlates with access (rates, not counts), when present.
+DEFAULT_DEPRIVATION_INDICATORS: tuple[str, ...] = (
+    "no_car_share", "low_income_share", "basic_education_share", "early_retirement_per_1000",
+    "deprivation_index",
+)
+#: Deprivation columns shown beside the worst municipalities (the people a drive time does not describe).
+NO_CAR_COLUMNS: tuple[str, ...] = ("households_no_car", "no_car_share")
 
 
 @dataclass(frozen=True)
@@ -877,7 +885,10 @@ class EquityReport:
             present in ``cells``; a column named here but missing is an error.
         deprivation
             Per-municipality indicators (e.g. from
-            :func:`geoplan.measures.socioeconomic.deprivation_by_municipality`).
+            :func:`geoplan.measures.socioeconomic.deprivation_by_municipality`): the
+            rates of :data:`DEFAULT_DEPRIVATION_INDICATORS` present are correlated with
+            access, and households without a car are added beside the worst
+            municipalities.
         n_worst
             Number of worst places (cells and municipalities).
         share
@@ -935,7 +946,12 @@ class EquityReport:
             th = {c: theil_decomposition(v[finite], w[finite], cats[c][finite]) for c in cols}
         dep_table = corr = None
         if deprivation is not None:
-            dep_table, corr = access_vs_deprivation(v, w, kode, deprivation, worse=worse)
+            dep = deprivation.set_index("kode") if "kode" in deprivation.columns else deprivation
+            inds = [c for c in DEFAULT_DEPRIVATION_INDICATORS if c in dep.columns] or None
+            dep_table, corr = access_vs_deprivation(v, w, kode, dep, worse=worse, indicators=inds)
+            for c in NO_CAR_COLUMNS:
+                if c in dep.columns:
+                    wm[c] = wm["place"].map(dep[c])
         return cls(measure=measure, worse=worse, unit=unit, table=table, worst_off=wo,
                    worst_cells=wc, worst_municipalities=wm, breakdowns=bds, theil=th,
                    deprivation=dep_table, correlations=corr)
