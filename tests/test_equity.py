@@ -341,3 +341,17 @@ def test_indicator_orderings_hold(rng):
                 assert s["worst_decile_mean"] >= s["p90"] - 1e-9  # the worst 10 % lie at or above P90
             else:
                 assert s["worst_decile_mean"] <= s["p10"] + 1e-9
+
+
+def test_zero_scores_are_the_unreachable_of_an_access_score():
+    v = np.array([0.0, 0.002, 0.004, 0.001])
+    w = np.array([10.0, 40.0, 40.0, 10.0])
+    s = eq.breakdown(v, w, np.zeros(4), worse="lower", total_label=None).iloc[0]
+    assert s["unreachable_population"] == 10.0
+    assert s["mean_reachable"] == pytest.approx((0.08 + 0.16 + 0.01) / 90)
+    assert s["worst_decile_mean"] == 0.0  # the worst 10 % are the 10 people without access
+    assert s["gini"] == pytest.approx(eq.gini(v, w))  # zeros are real scores for Gini
+    g = eq.worst_places(v, w, groups=["a", "a", "b", "b"], worse="lower").set_index("place")
+    assert g.loc["a", "value"] == pytest.approx(0.08 / 50)  # mean over everyone, zeros included
+    assert g.loc["a", "unreachable_population"] == 10.0
+    assert eq.worst_off(v, w, worse="lower").unreachable_population == pytest.approx(10.0)

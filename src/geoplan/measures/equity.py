@@ -21,16 +21,20 @@ rejected there. ``NaN`` is always rejected: missing data is not "unreachable".
 
 - **Quantiles** (:func:`weighted_quantile`): ``inf`` is larger than every finite value;
   a quantile that falls among unreachable people is ``inf``.
+- **Unreachable population**: people with ``inf`` minutes, or with an access score of 0.
 - **Worst-off share** (:func:`worst_off`): unreachable people are the first of the
-  worst; ``mean`` is ``inf`` as soon as any of them is among the worst 10 %, and
-  ``mean_reachable`` / ``unreachable_population`` are given beside it. Adding an
-  unreachable person therefore never makes the worst-off mean better.
-- **Mean**: over reachable people (``mean_reachable``), with the unreachable population
-  beside it (the convention of :func:`geoplan.coverage.access_summary`); group rankings
-  (:func:`worst_places`) use the full mean, ``inf`` if anyone in the group is unreachable.
+  worst; for minutes ``mean`` is ``inf`` as soon as any of them is among the worst 10 %
+  (for scores their zeros are averaged in), and ``mean_reachable`` /
+  ``unreachable_population`` are given beside it. Adding an unreachable person
+  therefore never makes the worst-off mean better.
+- **Mean**: ``mean_reachable`` is over people with access, with the unreachable
+  population beside it (the convention of :func:`geoplan.coverage.access_summary`);
+  group rankings (:func:`worst_places`, :func:`access_vs_deprivation`) use the mean over
+  everyone: ``inf`` minutes if anyone in the group is unreachable, scores with their zeros.
 - **Gini, Theil** (:func:`gini`, :func:`theil`): defined for finite, non-negative values
-  only; the tables compute them over the reachable population and report
-  ``unreachable_population`` in the same table.
+  only; for minutes the tables compute them over the reachable population and report
+  ``unreachable_population`` in the same table; for scores the zeros are included (a
+  zero is a real, worst value of a score).
 - **P90/P10** (:func:`percentile_ratio`): ``inf`` when P90 is ``inf`` (10 % or more
   unreachable) or when P10 is 0 and P90 is positive; ``NaN`` when both are 0.
 
@@ -132,6 +136,18 @@ def _labels(labels: npt.ArrayLike | None, n: int, name: str) -> npt.NDArray[np.o
     if arr.size != n:
         raise ValueError(f"{name} has {arr.size} entries, expected {n} (one per cell)")
     return arr
+
+
+def _unreachable(v: FloatArray, worse: Worse) -> npt.NDArray[np.bool_]:
+    """People without access: ``inf`` minutes (``"higher"``) or a score of 0 (``"lower"``)."""
+    return np.isinf(v) if worse == "higher" else v == 0
+
+
+def _full_mean(v: FloatArray, w: FloatArray, worse: Worse) -> float:
+    """Mean over everyone: ``inf`` with any unreachable person for minutes; zeros count for scores."""
+    if worse == "higher" and bool((np.isinf(v) & (w > 0)).any()):
+        return float("inf")
+    return weighted_mean(v, w)
 
 
 def _badness(v: FloatArray, worse: Worse) -> FloatArray:
@@ -379,10 +395,10 @@ class WorstOff:
     worse
         ``"higher"`` or ``"lower"``.
     mean
-        Mean value of the worst ``share`` of people; ``inf`` if any of them is
-        unreachable.
+        Mean value of the worst ``share`` of people; for minutes ``inf`` if any of them
+        is unreachable (for scores, unreachable people count with their score 0).
     mean_reachable
-        Mean over the reachable part of them (NaN if none is reachable).
+        Mean over the part of them with access (NaN if none has access).
     threshold
         The value at the edge of the group: everyone worse than it is in; people at
         exactly this value may be partly in (the ``1 − share`` weighted quantile for
@@ -390,7 +406,7 @@ class WorstOff:
     population
         ``share × total population``.
     unreachable_population
-        How many of them are unreachable.
+        How many of them are unreachable (``inf`` minutes, or a score of 0).
     members
         One row per cell that is (partly) in the group, worst first: ``position``
         (index into the input arrays), ``label``, ``value``, ``population`` (the part of
@@ -465,16 +481,16 @@ def worst_off(
     if n_in:
         counted[-1] = min(counted[-1], target - (cum[n_in - 2] if n_in > 1 else 0.0))
     vals = v[take]
-    unreach = np.isinf(vals)
+    unreach = _unreachable(vals, worse)
     unreachable_pop = float(counted[unreach].sum())
     reach_pop = float(counted[~unreach].sum())
     mean_reach = float(np.dot(counted[~unreach], vals[~unreach]) / reach_pop) if reach_pop > 0 else float("nan")
     if total <= 0:
         mean = float("nan")
-    elif unreachable_pop > 0:
+    elif worse == "higher" and unreachable_pop > 0:
         mean = float("inf")
     else:
-        mean = mean_reach
+        mean = float(np.dot(counted, vals) / float(counted.sum()))
     if worse == "higher":
         threshold = weighted_quantile(v, w, 1.0 - share)
     else:
@@ -525,7 +541,8 @@ def worst_places(
         Cell ids (default: positions); used when ``groups`` is not given.
     groups
         Group label per cell: places are then groups, valued by their population-weighted
-        mean (``inf`` if anyone in the group is unreachable; ``mean_reachable`` beside).
+        mean over everyone (minutes: ``inf`` if anyone in the group is unreachable;
+        scores: zeros included), with ``mean_reachable`` (over people with access) beside.
     min_population
         Ignore places with fewer people (a cell of 0.3 modelled persons is not a place).
 
@@ -539,9 +556,10 @@ def worst_places(
     v, w = _values_weights(values, weights, worse)
     if groups is None:
         place = _labels(labels, v.size, "labels")
-        unreach = np.where(np.isinf(v), w, 0.0)
+        off = _unreachable(v, worse)
+        unreach = np.where(off, w, 0.0)
         df = pd.DataFrame({"place": place, "value": v,
-                           "mean_reachable": np.where(np.isinf(v), np.nan, v),
+                           "mean_reachable": np.where(off, np.nan, v),
                            "population": w, "unreachable_population": unreach})
     else:
         g = _labels(groups, v.size, "groups")
@@ -549,9 +567,10 @@ def worst_places(
         for label in pd.unique(g):
             sel = g == label
             wg, vg = w[sel], v[sel]
-            unreach_g = float(wg[np.isinf(vg)].sum())
-            mr = weighted_mean(vg, wg)
-            rows.append({"place": label, "value": float("inf") if unreach_g > 0 else mr,
+            off_g = _unreachable(vg, worse)
+            unreach_g = float(wg[off_g].sum())
+            mr = weighted_mean(vg[~off_g], wg[~off_g])
+            rows.append({"place": label, "value": _full_mean(vg, wg, worse),
                          "mean_reachable": mr, "population": float(wg.sum()),
                          "unreachable_population": unreach_g})
         df = pd.DataFrame(rows)
@@ -569,9 +588,10 @@ def worst_places(
 def _summary(v: FloatArray, w: FloatArray, worse: Worse, share: float) -> dict[str, float]:
     """The indicators of :data:`INDICATORS` for one set of people."""
     finite = np.isfinite(v)
+    off = _unreachable(v, worse)
     out: dict[str, float] = {"population": float(w.sum()),
-                             "unreachable_population": float(w[~finite].sum()),
-                             "mean_reachable": weighted_mean(v, w)}
+                             "unreachable_population": float(w[off].sum()),
+                             "mean_reachable": weighted_mean(v[~off], w[~off])}
     p10, p50, p90 = weighted_quantiles(v, w, [0.1, 0.5, 0.9])
     out.update(p10=float(p10), p50=float(p50), p90=float(p90))
     out["p90_p10"] = percentile_ratio(v, w)
@@ -769,11 +789,12 @@ def access_vs_deprivation(
     rows = []
     for code in sorted(pd.unique(m), key=str):
         sel = m == code
-        unreach = float(w[sel][np.isinf(v[sel])].sum())
-        mr = weighted_mean(v[sel], w[sel])
-        rows.append({"kode": code, "population": float(w[sel].sum()),
-                     "unreachable_population": unreach, "mean_reachable": mr,
-                     "mean": float("inf") if unreach > 0 else mr})
+        vs, ws = v[sel], w[sel]
+        off = _unreachable(vs, worse)
+        rows.append({"kode": code, "population": float(ws.sum()),
+                     "unreachable_population": float(ws[off].sum()),
+                     "mean_reachable": weighted_mean(vs[~off], ws[~off]),
+                     "mean": _full_mean(vs, ws, worse)})
     table = pd.DataFrame(rows)
     bad = _badness(table["mean"].to_numpy(dtype="float64"), worse)
     table["rank_worst_access"] = stats.rankdata(-bad, method="min").astype(int)
