@@ -67,7 +67,9 @@ class Region:
     boundary: gpd.GeoDataFrame
     municipalities: gpd.GeoDataFrame
     land: shapely.Geometry
-    _network_cache: dict[str, nx.MultiDiGraph] = field(default_factory=dict, repr=False)
+    #: (source, local, patches, local_parameters) → graph
+    _network_cache: dict[tuple[str, bool, tuple[str, ...] | None, str | None], nx.MultiDiGraph] = field(
+        default_factory=dict, repr=False)
     _facility_cache: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
@@ -79,7 +81,7 @@ class Region:
             else "cells not loaded yet (region.cells)"
         pop = fmt_number(float(self.municipalities["pop"].sum()), "en", digits=0)
         source = self.manifest.default_network
-        G = self._network_cache.get(source)
+        G = next((g for k, g in self._network_cache.items() if k[0] == source), None)
         net = f"network {source!r}" + (f" ({G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges)"
                                        if G is not None else "")
         return (f"<Region {self.name!r} ({self.manifest.title_en}): {len(self.municipalities)} municipalities, "
