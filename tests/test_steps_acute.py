@@ -93,3 +93,44 @@ def test_unknown_ids_are_clear_errors(tiny_region):
         _run(tiny_region, exclude=["nope"])
     with pytest.raises(ScenarioError, match="no acute hospital is left open"):
         _run(tiny_region, exclude=["h_a", "h_e"])
+
+
+def _with_pci_at_e(region):
+    """The tiny region with Hospital E (open 07-22) also offering PCI."""
+    h = region.facilities("hospitals").copy()
+    h.loc[h["site_id"] == "h_e", "pci"] = 1
+    region._facility_cache["hospitals"] = h
+    return region
+
+
+def test_by_hour_sees_sites_closed_at_the_headline_hour(tiny_region):
+    # at_hour = 3 closes h_e for the headline table, but at 12:00 h_e is open again
+    r = _run(tiny_region, at_hour=3, hours=[3, 12])
+    assert r.hour == 3
+    assert r.cells["minutes"].tolist() == pytest.approx([0, 10, 20, 30, 40])
+    by = r.by_hour.set_index(["hour", "kode"])
+    assert by.loc[(12, ""), "open_sites"] == "h_a;h_e" and by.loc[(3, ""), "open_sites"] == "h_a"
+    assert r.cells_by_hour[12].tolist() == pytest.approx([0, 10, 20, 10, 0])
+    assert by.loc[(12, ""), "share_within_15"] > by.loc[(3, ""), "share_within_15"]
+
+
+def test_by_function_honours_opening_hours(tiny_region):
+    r = _run(_with_pci_at_e(tiny_region), at_hour=3, hours=[3, 12], by_function=True)
+    pci = r.by_function[(r.by_function["function"] == "pci") & (r.by_function["kode"] == "")].set_index("hour")
+    # 03: only h_a (h_c has no recorded hours, h_e opens at 07); 12: h_a and h_e
+    assert pci.loc[3, "sites"] == "h_a" and pci.loc[12, "sites"] == "h_a;h_e"
+    assert pci.loc[3, "mean_minutes"] == pytest.approx((200 * 10 + 300 * 20 + 400 * 30 + 500 * 40) / 1500, abs=1e-4)
+    assert pci.loc[12, "mean_minutes"] == pytest.approx((200 * 10 + 300 * 20 + 400 * 10) / 1500, abs=1e-4)
+    # without at_hour / hours every site counts whatever its hours (the all-open table)
+    r = _run(_with_pci_at_e(tiny_region), by_function=True)
+    pci = r.by_function[(r.by_function["function"] == "pci") & (r.by_function["kode"] == "")]
+    assert r.hour is None and pci["sites"].tolist() == ["h_a;h_c;h_e"]
+
+
+def test_n_minus_1_at_the_headline_hour(tiny_region):
+    r = _run(_with_pci_at_e(tiny_region), at_hour=3, n_minus_1=True)
+    t = r.n_minus_1
+    assert set(t["hour"]) == {3}
+    pci = t[(t["function"] == "pci") & (t["kode"] == "") & (t["lost"] == "h_a")].iloc[0]
+    # at 03 h_a is the only PCI site open: closing it cuts everybody off
+    assert pci["cut_off_population"] == pytest.approx(1500)

@@ -90,7 +90,9 @@ def _minutes_tip(lang: str) -> str:
 def acute_access_map(run: RunResult, result: AcuteResult, path: Path) -> Path:
     """``acute.html``: cells by minutes to the nearest acute hospital, hospitals, municipalities."""
     lang, region = run.lang, run.region
-    title = t("map.travel_time", lang, what=t("noun.acute_hospital", lang))
+    what = t("noun.acute_hospital", lang)
+    title = (t("map.travel_time", lang, what=what) if result.hour is None
+             else t("map.travel_time_at_hour", lang, what=what, hour=f"{result.hour:02d}"))
     m = new_map(region, lang, title=title, caption=t("map.acute_caption", lang))
     tip_min = _minutes_tip(lang)
     cells = result.cells.assign(pop_r=np.round(result.cells["pop"]))
