@@ -90,3 +90,31 @@ def test_bad_keys_name_the_key(tiny_region):
         _houses(tiny_region, model="mclp", p=1, weight="age")
     with pytest.raises(ScenarioError, match=r"health_houses.candidate_kinds: unknown kind \['castle'\]"):
         _houses(tiny_region, model="mclp", p=1, candidate_kinds=["castle"])
+
+
+@pytest.mark.parametrize("model", ["mclp", "pmedian"])
+def test_capacity_is_honoured_in_every_output(tiny_region, model):
+    # capacity 600 per house: with nearest-house assignment town_d would serve C, D and E (1200)
+    r = _houses(tiny_region, model=model, p=2 if model == "mclp" else 3, max_minutes=10, capacity=600)
+    served = r.sites_table.set_index("site_id")["weight"]
+    assert (served <= 600 + 1e-6).all()
+    # the assignment file, the sites table and the coverage table agree with each other
+    a = r.assignment
+    by_site = (a["weight"] * a["served_share"]).groupby(a["site_id"]).sum()
+    assert by_site.drop("", errors="ignore").to_dict() == pytest.approx(served.to_dict(), abs=1e-3)
+    region_row = r.coverage.iloc[-1]
+    if model == "mclp":
+        # the best two capacitated houses cover 1200 within 10 min (each serves its 600)
+        assert r.solution["covered_share"] == pytest.approx(1200 / 1500)
+        assert region_row["share_within_10"] == pytest.approx(1200 / 1500)
+        assert region_row["unserved_weight"] == pytest.approx(300)
+        assert r.headlines[0].value == pytest.approx(80.0)
+    else:
+        # everyone is served (3 × 600 >= 1500), nobody by a full house
+        assert served.sum() == pytest.approx(1500) and region_row["unserved_weight"] == pytest.approx(0)
+        assert r.solution["mean_minutes"] == pytest.approx(region_row["mean_minutes"], abs=1e-3)
+    # every cell's shares add up to 1; the per-cell arrays (map, compare) follow the assignment
+    assert a.groupby("cell_id")["served_share"].sum().to_numpy() == pytest.approx(np.ones(5))
+    main = a.sort_values(["served_share", "site_id"], ascending=[False, False], kind="stable") \
+        .drop_duplicates("cell_id").set_index("cell_id")
+    assert list(r.nearest) == [main.loc[c, "site_id"] for c in tiny_region.cells["cell_id"]]

@@ -51,6 +51,9 @@ class HousesSection(_Section):
     def _p_needed(self) -> HousesSection:
         if self.model in ("mclp", "pmedian", "pcenter") and self.p is None and self.budget is None:
             raise ValueError(f"model {self.model!r} needs p (the number of houses), e.g. p = 12")
+        if self.capacity is not None and self.model not in ("mclp", "pmedian"):
+            raise ValueError(f"capacity is not supported by model {self.model!r}; use model = 'mclp' or 'pmedian', "
+                             "or remove capacity")
         return self
 
 

@@ -9,7 +9,9 @@ The steps return a :class:`~geoplan.run.results.HousesResult` /
 :class:`~geoplan.run.results.JointHousesResult` and write nothing;
 :mod:`geoplan.output.houses` writes, for ``<kind>`` = health_houses / psychiatry_houses:
 ``<kind>_sites.csv`` / ``.gpkg`` (chosen sites: existing or new, population
-served), ``<kind>_assignment.csv`` (cell → site, minutes),
+served), ``<kind>_assignment.csv`` (cell → site, minutes, share served: with a
+``capacity`` the model's own capacitated assignment, a cell split between houses
+when capacity demands it, never the nearest house),
 ``<kind>_coverage_by_municipality.csv``, ``<kind>_solution.json`` (status,
 objective, bound, gap from the solver), ``<kind>_frontier.csv`` / ``.png``
 and ``<kind>.html``.
@@ -28,7 +30,15 @@ from geoplan.config import HousesSection
 from geoplan.errors import ScenarioError
 from geoplan.i18n import t
 from geoplan.locate import JointPlacement, how_many_frontier, model_spec
-from geoplan.measures.coverage import access_by_group, round_table, weighted_mean
+from geoplan.measures.coverage import (
+    Flows,
+    access_by_group,
+    capacitated_flows,
+    flow_coverage,
+    nearest_flows,
+    round_table,
+    threshold_key,
+)
 from geoplan.run.context import RunContext, municipality_names
 from geoplan.run.results import CellMeasure, Headline, HousesResult, JointHousesResult
 
@@ -140,24 +150,30 @@ def place_houses(ctx: RunContext, key: str, sec: HousesSection) -> HousesResult:
                    groups=ctx.cells["kode"].to_numpy())
     chosen = list(model.selected)
     idx = [site_ids.index(s) for s in chosen]
-    sub = cost[:, idx]
-    near = np.argmin(sub, axis=1)
-    minutes = sub[np.arange(len(sub)), near]
-    nearest = np.array(chosen, dtype=object)[near]
-    if getattr(model, "capacities", None) is not None and model.assignment:
-        nearest = np.array([model.assignment.get(c, n) for c, n in zip(ctx.cells["cell_id"], nearest, strict=True)],
-                           dtype=object)
-        pos = {s: i for i, s in enumerate(site_ids)}
-        minutes = cost[np.arange(len(cost)), [pos[s] for s in nearest]]
-    nearest = np.where(np.isfinite(minutes), nearest, "")
+    pop, pop65 = ctx.cells["pop"].to_numpy(dtype="float64"), ctx.cells["pop65"].to_numpy(dtype="float64")
+    if sec.capacity is not None:
+        # the model's own (split) assignment under capacity, not the nearest house
+        flows = capacitated_flows(cost, w, idx, np.full(len(idx), float(sec.capacity)),
+                                  max_minutes=sec.max_minutes if sec.model == "mclp" else sec.max_minutes_anyone)
+    else:
+        flows = nearest_flows(cost, idx)
+    served_share = flows.share.sum(axis=1)
+    primary = np.argmax(flows.share, axis=1)
+    # per cell (map, compare): the house carrying its largest share; none where the unserved rest is larger
+    top = flows.share[np.arange(len(cost)), primary] if len(idx) else np.zeros(len(cost))
+    has = (top > 1e-9) & (top >= 1.0 - served_share - 1e-9)
+    nearest = np.where(has, np.array(chosen, dtype=object)[primary], "")
+    minutes = np.where(has, cost[:, idx][np.arange(len(cost)), primary], np.inf)
 
-    # sites table
+    # sites table: what each house serves (weight, citizens, citizens 65+), from the assignment
     names = municipality_names(ctx)
     cells = ctx.cells
-    assigned = pd.DataFrame({"site_id": nearest, "pop": cells["pop"], "pop65": cells["pop65"], "w": w,
-                             "wm": w * np.where(np.isfinite(minutes), minutes, 0)})
-    served = assigned.groupby("site_id").agg(population=("pop", "sum"), pop65=("pop65", "sum"), weight=("w", "sum"),
-                                             wm=("wm", "sum"))
+    sub = cost[:, idx]
+    with np.errstate(invalid="ignore"):
+        wm = np.where(flows.share > 0, sub, 0.0)
+    served = pd.DataFrame({"population": pop @ flows.share, "pop65": pop65 @ flows.share,
+                           "weight": w @ flows.share, "wm": (w[:, None] * flows.share * wm).sum(axis=0)},
+                          index=pd.Index(chosen, name="site_id"))
     sites = cands[cands["site_id"].isin(chosen)].rename(columns={"population": "town_population"})
     sites["status"] = np.where(sites["site_id"].isin(existing), "existing",
                                np.where(sites["site_id"].isin(sec.fixed), "fixed", "new"))
@@ -165,27 +181,27 @@ def place_houses(ctx: RunContext, key: str, sec: HousesSection) -> HousesResult:
     sites["mean_minutes_served"] = sites["wm"] / sites["weight"].where(sites["weight"] > 0)
     sites["municipality"] = sites["kommune"].map(names)
     cols = ["site_id", "name", "kind", "status", "kommune", "municipality", "lon", "lat", "population", "pop65",
-            "weight", "mean_minutes_served"]  # population/pop65/weight: citizens served (nearest house)
+            "weight", "mean_minutes_served"]  # population/pop65/weight: citizens served (assigned to the house)
     sites_table = round_table(sites[cols].sort_values("site_id").reset_index(drop=True))
 
-    assign = round_table(pd.DataFrame({"cell_id": cells["cell_id"], "kode": cells["kode"], "weight": w,
-                                       "site_id": nearest, "minutes": np.round(minutes, 2)}))
+    assign = round_table(assignment_table(flows, sub, w, cells, chosen))
 
     T = sec.max_minutes
     thresholds = sorted({10.0, 15.0, 20.0, 30.0, 45.0, float(T)})
-    cov = access_by_group(minutes, w, cells["kode"], thresholds=thresholds, group_names=names,
-                          total_label=ctx.region.title(ctx.lang))
-    cov = cov.rename(columns={"population": "weight"})
+    cov = flow_coverage(flows, sub, w, cells["kode"].to_numpy(), thresholds=thresholds, names=names,
+                        total_label=ctx.region.title(ctx.lang))
     cov.insert(3, "population", [float(cells.loc[cells["kode"] == k, "pop"].sum()) if k else float(cells["pop"].sum())
                                  for k in cov["kode"]])
+    total_row = cov.iloc[-1]
 
     solution: dict[str, Any] = {
         "model": sec.model, "solver": sec.solver, "status": model.status,
         "objective": float(model.objective), "bound": float(model.bound), "gap": float(model.gap),
         "p": len(chosen), "max_minutes": T, "weight": sec.weight,
         "sites": chosen, "existing": existing, "new": sorted(set(chosen) - set(fixed)),
-        "covered_share": float(w[minutes <= T + 1e-9].sum() / w.sum()),
-        "mean_minutes": weighted_mean(minutes, w),
+        "covered_share": float(total_row[f"share_within_{threshold_key(T)}"]),
+        "mean_minutes": float(total_row["mean_minutes"]),
+        "capacity": sec.capacity, "unserved_weight": float(total_row["unserved_weight"]),
         "candidates": len(site_ids), "demand_rows": int(len(w)),
     }
     timings = {f"{key}.solve": float(getattr(model, "solve_seconds", float("nan")))}
@@ -201,6 +217,26 @@ def place_houses(ctx: RunContext, key: str, sec: HousesSection) -> HousesResult:
         measures={key: CellMeasure(minutes=minutes.astype("float64"), label_key=KINDS[key]["one"],
                                    thresholds=tuple(thresholds))},
     )
+
+
+def assignment_table(flows: Flows, sub: np.ndarray, w: np.ndarray, cells: pd.DataFrame,
+                     chosen: list[str]) -> pd.DataFrame:
+    """``<kind>_assignment.csv``: one row per cell and house serving it (``served_share`` of the cell's
+    weight; a cell split by capacity has several rows), and a row with no ``site_id`` for the share
+    no house serves (unreachable, or no house within reach has room). Sorted by cell, then site."""
+    ii, jj = np.nonzero(flows.share > 0)
+    rest = np.clip(1.0 - flows.share.sum(axis=1), 0.0, 1.0)
+    kk = np.flatnonzero(rest > 1e-9)
+    df = pd.DataFrame({
+        "row": np.concatenate([ii, kk]),
+        "site_id": np.concatenate([np.array(chosen, dtype=object)[jj], np.full(len(kk), "", dtype=object)]),
+        "minutes": np.round(np.concatenate([sub[ii, jj], np.full(len(kk), np.inf)]), 2),
+        "served_share": np.concatenate([flows.share[ii, jj], rest[kk]]),
+    }).sort_values(["row", "site_id"], kind="stable")
+    rows = df["row"].to_numpy()
+    return pd.DataFrame({"cell_id": cells["cell_id"].to_numpy()[rows], "kode": cells["kode"].to_numpy()[rows],
+                         "weight": w[rows], "site_id": df["site_id"].to_numpy(), "minutes": df["minutes"].to_numpy(),
+                         "served_share": df["served_share"].to_numpy()})
 
 
 def _frontier(ctx: RunContext, key: str, sec: HousesSection, cost: np.ndarray, w: np.ndarray, *,
