@@ -118,3 +118,27 @@ def test_capacity_is_honoured_in_every_output(tiny_region, model):
     main = a.sort_values(["served_share", "site_id"], ascending=[False, False], kind="stable") \
         .drop_duplicates("cell_id").set_index("cell_id")
     assert list(r.nearest) == [main.loc[c, "site_id"] for c in tiny_region.cells["cell_id"]]
+
+
+def test_frontier_follows_capacity_and_model(tiny_region):
+    r = _houses(tiny_region, model="mclp", p=2, max_minutes=10, capacity=600, frontier={"p_min": 1, "p_max": 3})
+    f = r.frontier.set_index("p")
+    # one house of capacity 600 serves at most 600 of 1500, whatever its reach (uncapacitated: 1200)
+    assert f.loc[1, "covered_share"] == pytest.approx(600 / 1500)
+    assert (f["covered_share"] <= f.index * 600 / 1500 + 1e-9).all()
+    # the frontier's row for the scenario's p is the scenario's own solution
+    assert f.loc[2, "covered_share"] == pytest.approx(r.solution["covered_share"])
+    # the p-median frontier solves p-medians: one house goes to D (least total time), as brute force says
+    r = _houses(tiny_region, model="pmedian", p=1, frontier={"p_min": 1, "p_max": 2})
+    assert r.frontier.set_index("p").loc[1, "sites"] == ";".join(_brute_force(1, lambda m: (POP * m).sum()))
+    assert r.frontier.set_index("p").loc[1, "objective"] == pytest.approx(r.solution["objective"])
+
+
+def test_frontier_follows_equity_floors(tiny_region):
+    # every municipality at least 60 % within 10 min: no single town does that
+    # (B: east 25 %, C: east 58 %, D: west 0 %); the uncapacitated, floor-free MCLP would take D (80 %)
+    r = _houses(tiny_region, model="mclp", p=2, max_minutes=10, min_share_by_municipality=0.6,
+                frontier={"p_min": 1, "p_max": 3})
+    f = r.frontier.set_index("p")
+    assert f.loc[1, "status"] == "infeasible" and np.isnan(f.loc[1, "covered_share"])
+    assert f.loc[2, "status"] == "optimal" and f.loc[2, "covered_share"] == pytest.approx(r.solution["covered_share"])

@@ -249,9 +249,15 @@ def _frontier(ctx: RunContext, key: str, sec: HousesSection, cost: np.ndarray, w
                             f"{key}.frontier.p_min = {p_min} is below the {len(fixed)} fixed houses",
                             f"set p_min >= {len(fixed)} or keep_existing = false")
     with progress.task(f"How many {key.replace('_', ' ')}? p = {p_min}..{p_max}", total=None):
+        # the scenario's own model, capacity, equity floors and budget at every p
+        params = _model_parameters(sec, len(site_ids), site_ids, ctx.cells["kode"].to_numpy())
         df = how_many_frontier(cost, w, p_values=range(p_min, p_max + 1), max_minutes=sec.max_minutes,
                                fixed=fixed, site_ids=site_ids, solver=sec.solver, time_limit=sec.time_limit,
-                               mip_gap=sec.mip_gap, marginal_threshold=sec.frontier.marginal_threshold)
+                               mip_gap=sec.mip_gap, marginal_threshold=sec.frontier.marginal_threshold,
+                               model=sec.model, capacities=params.get("capacities"), groups=params.get("groups"),
+                               min_share_by_group=params.get("min_share_by_group"),
+                               site_costs=params.get("site_costs"), budget=params.get("budget"),
+                               max_minutes_anyone=sec.max_minutes_anyone)
     return df
 
 
