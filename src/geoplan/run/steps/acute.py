@@ -177,12 +177,18 @@ def acute_headlines(total: pd.Series, *, thresholds: list[float]) -> list[Headli
     t = 30 if 30 in thresholds else thresholds[len(thresholds) // 2]
     share = 100 * float(total[f"share_within_{int(t)}"])
     mean, p95 = float(total["mean_minutes"]), float(total["p95_minutes"])
-    return [
+    out = [
         Headline.from_label(f"acute_within_{int(t)}", share, "headline.acute_within",
                             numbers={"share": (share, 1)}, minutes=int(t)),
-        Headline.from_label("acute_mean", mean, "headline.acute_mean",
-                            numbers={"mean": (mean, 1), "p95": (p95, 0)}),
     ]
+    lost = float(total.get("unreachable_population", 0.0))
+    if lost > 0:   # cut off by cuts, closed sites or an island: said first, not hidden in a mean
+        lost_share = 100 * lost / max(float(total["population"]), 1e-9)
+        out.append(Headline.from_label("acute_unreachable", lost, "headline.acute_unreachable",
+                                       numbers={"population": (lost, 0), "share": (lost_share, 1)}))
+    out.append(Headline.from_label("acute_mean", mean, "headline.acute_mean",
+                                   numbers={"mean": (mean, 1), "p95": (p95, 0)}))
+    return out
 
 
 def _by_hour(ctx: RunContext, sites: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, np.ndarray]]:

@@ -184,7 +184,9 @@ def place_houses(ctx: RunContext, key: str, sec: HousesSection) -> HousesResult:
             "weight", "mean_minutes_served"]  # population/pop65/weight: citizens served (assigned to the house)
     sites_table = round_table(sites[cols].sort_values("site_id").reset_index(drop=True))
 
-    assign = round_table(assignment_table(flows, sub, w, cells, chosen))
+    assign = assignment_table(flows, sub, w, cells, chosen)
+    served_col = assign["served_share"].round(8)   # 4 digits would let a full house look over capacity
+    assign = round_table(assign).assign(served_share=served_col)
 
     T = sec.max_minutes
     thresholds = sorted({10.0, 15.0, 20.0, 30.0, 45.0, float(T)})
