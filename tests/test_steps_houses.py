@@ -142,3 +142,49 @@ def test_frontier_follows_equity_floors(tiny_region):
     f = r.frontier.set_index("p")
     assert f.loc[1, "status"] == "infeasible" and np.isnan(f.loc[1, "covered_share"])
     assert f.loc[2, "status"] == "optimal" and f.loc[2, "covered_share"] == pytest.approx(r.solution["covered_share"])
+
+
+def _with_twin_of_c(region):
+    """The tiny region with a second candidate, town_c2, 100 m from town_c (another id, the same place)."""
+    import geopandas as gpd
+    import pandas as pd
+
+    c = region.facilities("candidates")
+    twin = c[c["site_id"] == "town_c"].copy()
+    twin["site_id"], twin["name"] = "town_c2", "Town C (other address)"
+    twin["geometry"] = twin.geometry.translate(100.0, 0.0)
+    region._facility_cache["candidates"] = gpd.GeoDataFrame(pd.concat([c, twin], ignore_index=True), crs=c.crs)
+    return region
+
+
+def test_colocation_is_by_distance_not_by_id(tiny_region):
+    # two psychiatry houses, one health house, co-location required: only C and its twin 100 m
+    # away make a place with room for two (by site id this is "p_b > p_a", impossible)
+    ctx = tiny_context(_with_twin_of_c(tiny_region), joint_houses={
+        "health": {"p": 1, "max_minutes": 10}, "psychiatry": {"p": 2, "max_minutes": 20},
+        "colocation": "required", "candidate_kinds": ["town"]})
+    r = joint_houses(ctx)
+    assert r.solution["psychiatry"] == ["town_c", "town_c2"] and r.solution["health"][0] in ("town_c", "town_c2")
+    assert r.solution["colocation_tolerance_m"] == 250
+    assert len(r.solution["colocated_pairs"]) == 2 and r.sites["colocated"].all()
+    # within 50 m the twin is another place: co-location cannot hold
+    ctx = tiny_context(tiny_region, joint_houses={
+        "health": {"p": 1, "max_minutes": 10}, "psychiatry": {"p": 2, "max_minutes": 20},
+        "colocation": "required", "candidate_kinds": ["town"], "colocation_tolerance_m": 50})
+    with pytest.raises(Exception, match="infeasible|cannot"):
+        joint_houses(ctx)
+
+
+def test_colocated_count_counts_places(tiny_region):
+    # the model itself: health may not use town_c2, psychiatry not town_c or town_d; required co-location
+    # puts health at town_c and psychiatry at its twin town_c2, 100 m away (by id: infeasible)
+    from geoplan.locate import JointPlacement
+
+    C = COST[:, [0, 1, 1, 2]]           # B, C, C2 (= C), D
+    xy = np.array([[510_000.0, 0], [520_000.0, 0], [520_100.0, 0], [530_000.0, 0]])
+    ids = ["town_b", "town_c", "town_c2", "town_d"]
+    m = JointPlacement.from_cost_matrix(C, max_minutes_a=10, max_minutes_b=20, p_a=1, p_b=1, weights_a=POP,
+                                        weights_b=POP, site_ids=ids, excluded_a=["town_c2"],
+                                        excluded_b=["town_c", "town_d"], colocation="required", site_xy=xy).solve()
+    assert m.selected_a == ["town_c"] and m.selected_b == ["town_c2"]
+    assert m.colocated == ["town_c"] and m.colocated_pairs == [("town_c", "town_c2")]

@@ -71,6 +71,10 @@ class JointHousesSection(_Section):
     psychiatry: JointPartSection
     colocation: Literal["bonus", "required", "none"] = "bonus"
     colocation_bonus: float = Field(0.0, ge=0, description="weight units per co-located pair (bonus mode)")
+    colocation_tolerance_m: float = Field(
+        250.0, ge=0, le=5000, allow_inf_nan=False,
+        description="two candidate sites this close (metres, EPSG:25832) are one place: a health and a "
+                    "psychiatry house there are co-located, whatever their site ids")
     candidate_kinds: list[str] = Field(default_factory=lambda: ["town", "hospital", "health_house", "psychiatry_house"])
     exclude: list[str] = Field(default_factory=list)
     solver: Literal["highs", "cbc", "highs-pulp"] = "highs"

@@ -296,9 +296,16 @@ def joint_houses(ctx: RunContext) -> JointHousesResult:
         cost, max_minutes_a=sec.health.max_minutes, max_minutes_b=sec.psychiatry.max_minutes, p_a=sec.health.p,
         p_b=sec.psychiatry.p, weights_a=wa, weights_b=wb, site_ids=site_ids,
         demand_ids=ctx.cells["cell_id"].tolist(), fixed_a=fa or None, fixed_b=fb or None,
-        colocation=sec.colocation, colocation_bonus=sec.colocation_bonus)
+        colocation=sec.colocation, colocation_bonus=sec.colocation_bonus,
+        site_xy=np.column_stack([cands.geometry.x, cands.geometry.y]),
+        colocation_tolerance_m=sec.colocation_tolerance_m)
     with progress.task(f"Solving joint placement ({cost.shape[0]} cells × {len(site_ids)} sites)"):
         model.solve(solver=sec.solver, time_limit=sec.time_limit)
+    # co-location by place (within colocation_tolerance_m), not by site id: each site's partners
+    partners: dict[str, set[str]] = {}
+    for a, b in model.colocated_pairs:
+        partners.setdefault(a, set()).add(b)
+        partners.setdefault(b, set()).add(a)
     rows = []
     for s in sorted(set(model.selected)):
         r = cands[cands["site_id"] == s].iloc[0]
@@ -307,7 +314,8 @@ def joint_houses(ctx: RunContext) -> JointHousesResult:
                      "health_house": s in model.selected_a, "psychiatry_house": s in model.selected_b,
                      "health_status": "existing" if s in fa else ("new" if s in model.selected_a else ""),
                      "psychiatry_status": "existing" if s in fb else ("new" if s in model.selected_b else ""),
-                     "colocated": s in model.colocated})
+                     "colocated": s in partners,
+                     "colocated_with": ";".join(sorted(partners.get(s, set()) - {s}))})
     sites = pd.DataFrame(rows)
     names = municipality_names(ctx)
     tables = []
@@ -323,6 +331,8 @@ def joint_houses(ctx: RunContext) -> JointHousesResult:
         tables.append(tb)
     solution = {"status": model.status, "objective": float(model.objective), "bound": float(model.bound),
                 "gap": float(model.gap), "colocation": sec.colocation, "colocated": list(model.colocated),
+                "colocated_pairs": [list(p) for p in model.colocated_pairs],
+                "colocation_tolerance_m": sec.colocation_tolerance_m,
                 "health": list(model.selected_a), "psychiatry": list(model.selected_b),
                 "covered_share_health": float(model.covered_share_a),
                 "covered_share_psychiatry": float(model.covered_share_b)}
