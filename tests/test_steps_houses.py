@@ -188,3 +188,26 @@ def test_colocated_count_counts_places(tiny_region):
                                         excluded_b=["town_c", "town_d"], colocation="required", site_xy=xy).solve()
     assert m.selected_a == ["town_c"] and m.selected_b == ["town_c2"]
     assert m.colocated == ["town_c"] and m.colocated_pairs == [("town_c", "town_c2")]
+
+
+def test_unreachable_cells_error_or_are_excluded(tiny_region):
+    from geoplan.errors import InfeasibleError
+
+    # within 5 min of a town: only the cells at B, C and D; A and E (600 citizens) have none
+    with pytest.raises(InfeasibleError, match="no allowed site within 5 min"):
+        _houses(tiny_region, model="lscp", max_minutes=5)
+    r = _houses(tiny_region, model="lscp", max_minutes=5, unreachable="exclude")
+    assert r.solution["sites"] == SITES
+    assert r.solution["excluded_cells"] == 2 and r.solution["excluded_population"] == pytest.approx(600)
+    assert r.solution["covered_share"] == pytest.approx(900 / 1500)     # the tables still count everyone
+    h = {x.key: x for x in r.headlines}["health_houses_excluded"]
+    assert h.text("en").startswith("600 citizens (40.0 %) live where no candidate site is within 5 minutes")
+    # an equity floor counts only the reachable: 0001 (A, B) is at most 2/3 within 5 min, so 0.9 fails
+    # unless A is left out
+    with pytest.raises(InfeasibleError):
+        _houses(tiny_region, model="mclp", p=3, max_minutes=5, min_share_by_municipality=0.9)
+    r = _houses(tiny_region, model="mclp", p=3, max_minutes=5, min_share_by_municipality=0.9, unreachable="exclude",
+                frontier={"p_min": 3, "p_max": 3})
+    assert r.solution["covered_share"] == pytest.approx(900 / 1500)
+    assert r.frontier["covered_share"].tolist() == pytest.approx([900 / 1500])
+    assert "health_houses_excluded" not in {x.key for x in _houses(tiny_region, model="mclp", p=1).headlines}

@@ -43,6 +43,11 @@ class HousesSection(_Section):
     site_cost: dict[str, float] = Field(default_factory=dict, description="site_id → cost; with budget")
     budget: float | None = Field(None, gt=0)
     frontier: FrontierSection | None = Field(default_factory=FrontierSection)
+    unreachable: Literal["error", "exclude"] = Field(
+        "error", description="cells no allowed candidate can reach within the model's limit (max_minutes; "
+        "p-median: max_minutes_anyone; p-center: any finite time), e.g. small islands: 'error' stops with a "
+        "message naming them, 'exclude' leaves them out of the model (weight 0: they need no house and count "
+        "in no equity floor) and reports their population; the tables still count them as not covered")
     solver: Literal["highs", "cbc", "highs-pulp"] = "highs"
     time_limit: float = Field(60.0, gt=0, description="seconds per solve")
     mip_gap: float = Field(1e-4, ge=0, lt=1)

@@ -146,7 +146,9 @@ def place_houses(ctx: RunContext, key: str, sec: HousesSection) -> HousesResult:
     matrix = ctx.cells_to(cands, id_column="site_id", description=f"Travel times to {key.replace('_', ' ')}")
     cost = matrix.minutes.astype("float64")
     w = demand_weights(ctx, sec.weight, key=key)
-    model = _solve(sec, cost, w, site_ids=site_ids, demand_ids=ctx.cells["cell_id"].tolist(), fixed=fixed,
+    excluded = unreachable_rows(sec, cost, site_ids) if sec.unreachable == "exclude" else np.zeros(len(w), bool)
+    w_model = np.where(excluded, 0.0, w)   # left out of the model, still counted (as not covered) in the tables
+    model = _solve(sec, cost, w_model, site_ids=site_ids, demand_ids=ctx.cells["cell_id"].tolist(), fixed=fixed,
                    groups=ctx.cells["kode"].to_numpy())
     chosen = list(model.selected)
     idx = [site_ids.index(s) for s in chosen]
@@ -204,12 +206,20 @@ def place_houses(ctx: RunContext, key: str, sec: HousesSection) -> HousesResult:
         "covered_share": float(total_row[f"share_within_{threshold_key(T)}"]),
         "mean_minutes": float(total_row["mean_minutes"]),
         "capacity": sec.capacity, "unserved_weight": float(total_row["unserved_weight"]),
-        "candidates": len(site_ids), "demand_rows": int(len(w)),
+        "unreachable": sec.unreachable, "excluded_cells": int(excluded.sum()),
+        "excluded_weight": float(w[excluded].sum()), "excluded_population": float(pop[excluded].sum()),
+        "candidates": len(site_ids), "demand_rows": int(len(w)), "population": float(pop.sum()),
     }
     timings = {f"{key}.solve": float(getattr(model, "solve_seconds", float("nan")))}
     frontier = None
     if sec.frontier is not None:
-        frontier = _frontier(ctx, key, sec, cost, w, site_ids=site_ids, fixed=fixed)
+        frontier = _frontier(ctx, key, sec, cost, w_model, site_ids=site_ids, fixed=fixed)
+        if excluded.any():   # shares of everyone, as in the tables (the model saw weight 0 there)
+            scale = float(w_model.sum()) / float(w.sum())
+            frontier["covered_share"] *= scale
+            frontier["marginal_gain"] *= scale
+            below = frontier["marginal_gain"] < sec.frontier.marginal_threshold   # NaN (infeasible): False
+            frontier["below_threshold"] = below & (below.cumsum() == 1)
     progress.step(f"{key}: {len(chosen)} houses ({model.status}), "
                   f"{100 * solution['covered_share']:.1f} % within {T:g} min")
     return HousesResult(
@@ -241,6 +251,15 @@ def assignment_table(flows: Flows, sub: np.ndarray, w: np.ndarray, cells: pd.Dat
                          "served_share": df["served_share"].to_numpy()})
 
 
+def unreachable_rows(sec: HousesSection, cost: np.ndarray, site_ids: list[str]) -> np.ndarray:
+    """Cells no allowed candidate reaches within the model's limit (``unreachable = "exclude"``)."""
+    allowed = ~np.isin(np.asarray(site_ids, dtype=object), sec.exclude)
+    limit = {"lscp": sec.max_minutes, "mclp": sec.max_minutes,
+             "pmedian": sec.max_minutes_anyone}.get(sec.model)
+    best = np.where(allowed[None, :], cost, np.inf).min(axis=1) if allowed.any() else np.full(len(cost), np.inf)
+    return ~np.isfinite(best) if limit is None else ~(best <= limit + 1e-9)
+
+
 def _frontier(ctx: RunContext, key: str, sec: HousesSection, cost: np.ndarray, w: np.ndarray, *,
               site_ids: list[str], fixed: list[str]) -> pd.DataFrame:
     assert sec.frontier is not None
@@ -270,6 +289,11 @@ def _headlines(key: str, solution: dict[str, Any], frontier: pd.DataFrame | None
     out = [Headline.from_label(f"{KINDS[key]['table']}_covered", share, "headline.houses_covered",
                                numbers={"share": (share, 1), "minutes": (max_minutes, None)},
                                n=solution["p"], new=len(solution["new"]), houses=lambda lang: t(many, lang))]
+    if solution.get("excluded_weight", 0.0) > 0:
+        pop, total = solution["excluded_population"], solution["population"]
+        out.append(Headline.from_label(f"{KINDS[key]['table']}_excluded", pop, "headline.houses_excluded",
+                                       numbers={"population": (pop, 0), "share": (100 * pop / max(total, 1e-9), 1),
+                                                "minutes": (max_minutes, None)}))
     if frontier is not None and frontier["below_threshold"].any():
         knee = int(frontier.loc[frontier["below_threshold"], "p"].iloc[0])
         out.append(Headline.from_label(f"{KINDS[key]['table']}_knee", knee, "headline.houses_knee", knee=knee,
