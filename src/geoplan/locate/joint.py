@@ -57,6 +57,8 @@ class JointPlacement(LocationModel):
     """
 
     name = "joint"
+    same_place: np.ndarray
+    colocated_pairs: list[tuple]
 
     @classmethod
     def from_cost_matrix(

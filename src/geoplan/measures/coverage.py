@@ -203,7 +203,8 @@ def nearest_flows(cost: np.ndarray, open_idx: Sequence[int]) -> Flows:
     return Flows(share=share)
 
 
-def capacitated_flows(cost: np.ndarray, weights: np.ndarray, open_idx: Sequence[int], capacities: Sequence[float], *,
+def capacitated_flows(cost: np.ndarray, weights: np.ndarray, open_idx: Sequence[int],
+                      capacities: Sequence[float] | np.ndarray, *,
                       max_minutes: float | None = None) -> Flows:
     """The assignment of demand to the open sites under capacity (split allowed), in two stages.
 
