@@ -134,3 +134,30 @@ def test_n_minus_1_at_the_headline_hour(tiny_region):
     pci = t[(t["function"] == "pci") & (t["kode"] == "") & (t["lost"] == "h_a")].iloc[0]
     # at 03 h_a is the only PCI site open: closing it cuts everybody off
     assert pci["cut_off_population"] == pytest.approx(1500)
+
+
+def test_the_hour_is_in_the_tables(tiny_region):
+    r = _run(tiny_region, at_hour=3)
+    assert r.table.columns[0] == "hour" and set(r.table["hour"]) == {3}
+    assert "hour" not in _run(tiny_region).table.columns           # every site open: no hour
+
+
+def test_the_hour_reaches_the_files_and_map_titles(tiny_region, tmp_path):
+    import pandas as pd
+
+    from geoplan.config import Scenario
+    from geoplan.output import writer
+    from geoplan.run.pipeline import compute_scenario
+
+    sc = Scenario.model_validate({"name": "tiny", "region": "tiny", "lang": "en", "acute": {
+        "thresholds": [15, 30], "bands": [15, 30], "at_hour": 3, "hours": [3, 12], "n_minus_1": True,
+        "by_function": True}})
+    out = tmp_path / "out"
+    writer.write_run(compute_scenario(sc, region=tiny_region), out)
+    assert "Travel time to nearest open acute hospital at 03:00" in (out / "acute.html").read_text(encoding="utf-8")
+    assert "Resilience at 03:00" in (out / "acute_n_minus_1.html").read_text(encoding="utf-8")
+    for name in ("acute_access_by_municipality.csv", "acute_by_function.csv", "acute_n_minus_1.csv"):
+        table = pd.read_csv(out / name, dtype={"kode": str}, keep_default_na=False)
+        assert table.columns[0] == "hour", name
+    by_function = pd.read_csv(out / "acute_by_function.csv", keep_default_na=False)
+    assert sorted(set(by_function["hour"])) == [3, 12]

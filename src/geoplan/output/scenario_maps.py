@@ -122,7 +122,9 @@ def acute_access_map(run: RunResult, result: AcuteResult, path: Path) -> Path:
 def acute_loss_map(run: RunResult, result: AcuteResult, path: Path) -> Path:
     """``acute_n_minus_1.html``: one layer per closure / cut, cells coloured by extra minutes."""
     lang, region = run.lang, run.region
-    m = new_map(region, lang, title=t("map.n_minus_1_title", lang), caption=t("map.n_minus_1_caption", lang))
+    title = (t("map.n_minus_1_title", lang) if result.hour is None
+             else t("map.n_minus_1_title_at_hour", lang, hour=f"{result.hour:02d}"))
+    m = new_map(region, lang, title=title, caption=t("map.n_minus_1_caption", lang))
     names = dict(zip(result.sites["site_id"], result.sites["name"], strict=True))
     tip = f"{t('field.change', lang)} ({t('unit.min', lang)})"
     first = True

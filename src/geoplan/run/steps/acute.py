@@ -5,19 +5,21 @@ nothing; :func:`geoplan.output.acute.write_acute` turns it into these files:
 
 acute_access_by_municipality.csv
     Population, shares within each threshold, mean and 95th percentile minutes
-    to the nearest open acute hospital, per municipality and for the region.
+    to the nearest open acute hospital, per municipality and for the region
+    (with ``at_hour``: a first column ``hour``; only the sites open then count).
 acute_access_cells.gpkg
     Per cell: minutes, nearest site.
 acute_access_by_hour.csv (``hours = [...]``)
     The same per hour of day, with sites open by their ``opening_hours``
     (hospitals.csv, overridden by ``acute.opening_hours``), on a Monday.
 acute_by_function.csv (``by_function = true``)
-    Per function (stroke thrombolysis, PCI, …) and municipality: minutes to the
-    nearest site that offers it.
+    Per hour (``at_hour``, empty = every site open, then each of ``hours``),
+    function (stroke thrombolysis, PCI, …) and municipality: minutes to the
+    nearest site that offers it and is open then.
 acute_n_minus_1.csv (``n_minus_1 = true`` or ``cuts``)
     Close each acute hospital in turn (and cut each listed set of road links or
-    ferries): per function and municipality, who is affected and by how many
-    minutes.
+    ferries), at ``at_hour``: per function and municipality, who is affected and
+    by how many minutes.
 acute.html, acute_n_minus_1.html
     Maps.
 """
@@ -148,6 +150,8 @@ def acute(ctx: RunContext) -> AcuteResult:
     table = access_by_group(minutes, ctx.cells["pop"], ctx.cells["kode"], thresholds=sec.thresholds,
                             group_names=names, total_label=region_label)
     table = round_table(table)
+    if sec.at_hour is not None:   # the table is for one hour of day: say which
+        table.insert(0, "hour", pd.array([sec.at_hour] * len(table), dtype="Int64"))
     site_names = dict(zip(sites["site_id"], sites["name"], strict=True))
     cells = cells_frame(ctx, minutes=np.round(minutes, 2), nearest_site=near["nearest"].to_numpy(),
                         nearest_name=[site_names.get(s, "") for s in near["nearest"]])
