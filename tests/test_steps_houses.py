@@ -109,6 +109,8 @@ def test_capacity_is_honoured_in_every_output(tiny_region, model):
         assert region_row["share_within_10"] == pytest.approx(1200 / 1500)
         assert region_row["unserved_weight"] == pytest.approx(300)
         assert r.headlines[0].value == pytest.approx(80.0)
+        h = {x.key: x for x in r.headlines}["health_houses_unserved"]
+        assert h.text("en").startswith("With a capacity of 600 per house, 300 (20.0 % of demand) are served by no house")
     else:
         # everyone is served (3 × 600 >= 1500), nobody by a full house
         assert served.sum() == pytest.approx(1500) and region_row["unserved_weight"] == pytest.approx(0)

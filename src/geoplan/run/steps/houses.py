@@ -209,6 +209,7 @@ def place_houses(ctx: RunContext, key: str, sec: HousesSection) -> HousesResult:
         "unreachable": sec.unreachable, "excluded_cells": int(excluded.sum()),
         "excluded_weight": float(w[excluded].sum()), "excluded_population": float(pop[excluded].sum()),
         "candidates": len(site_ids), "demand_rows": int(len(w)), "population": float(pop.sum()),
+        "total_weight": float(w.sum()),
     }
     timings = {f"{key}.solve": float(getattr(model, "solve_seconds", float("nan")))}
     frontier = None
@@ -289,6 +290,11 @@ def _headlines(key: str, solution: dict[str, Any], frontier: pd.DataFrame | None
     out = [Headline.from_label(f"{KINDS[key]['table']}_covered", share, "headline.houses_covered",
                                numbers={"share": (share, 1), "minutes": (max_minutes, None)},
                                n=solution["p"], new=len(solution["new"]), houses=lambda lang: t(many, lang))]
+    if solution.get("capacity") is not None and solution.get("unserved_weight", 0.0) > 0:
+        lost, total_w = solution["unserved_weight"], solution["total_weight"]
+        out.append(Headline.from_label(f"{KINDS[key]['table']}_unserved", lost, "headline.houses_unserved",
+                                       numbers={"capacity": (solution["capacity"], 0), "weight": (lost, 0),
+                                                "share": (100 * lost / max(total_w, 1e-9), 1)}))
     if solution.get("excluded_weight", 0.0) > 0:
         pop, total = solution["excluded_population"], solution["population"]
         out.append(Headline.from_label(f"{KINDS[key]['table']}_excluded", pop, "headline.houses_excluded",
