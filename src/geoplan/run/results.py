@@ -177,18 +177,22 @@ class HousesResult(StepResult):
         The columns of ``<kind>_sites.csv`` (rounded).
     candidates
         Every candidate site considered.
-    assignment
-        Cell → site and minutes.
     coverage
-        By municipality then the region, weighted by the demand weight (not rounded;
-        the CSV is).
+        By municipality then the region, weighted by the demand weight, from the assignment
+        (``unserved_weight``: demand no house serves; not rounded, the CSV is).
     solution
         Model, solver status, objective, bound, gap, chosen / existing / new sites.
     frontier
         The "how many?" table (p, covered share, gain per house …; not rounded, the
         CSV is), or ``None``.
+    assignment
+        One row per cell and house serving it (``served_share``); with a ``capacity`` the
+        capacitated assignment (a cell may be split), never simply the nearest house; a row
+        with an empty ``site_id`` holds the share no house serves.
     minutes, nearest
-        Per cell: minutes to and id of the assigned house ('' where none is reachable).
+        Per cell: minutes to and id of the house carrying its largest share (``inf`` and ''
+        where none is reachable, or where the unserved share is the largest: no house within
+        reach has room).
     """
 
     kind: str
