@@ -213,3 +213,13 @@ def test_unreachable_cells_error_or_are_excluded(tiny_region):
     assert r.solution["covered_share"] == pytest.approx(900 / 1500)
     assert r.frontier["covered_share"].tolist() == pytest.approx([900 / 1500])
     assert "health_houses_excluded" not in {x.key for x in _houses(tiny_region, model="mclp", p=1).headlines}
+
+
+def test_frontier_of_pcenter_and_lscp(tiny_region):
+    r = _houses(tiny_region, step=psychiatry_houses, model="pcenter", p=1, frontier={"p_min": 1, "p_max": 2})
+    f = r.frontier.set_index("p")
+    assert f.loc[1, "sites"] == ";".join(_brute_force(1, lambda m: m.max()))   # least worst-case time: C
+    assert f.loc[1, "objective"] == pytest.approx(r.solution["objective"])
+    # LSCP has no p: its frontier is the coverage (MCLP) curve for the same threshold
+    r = _houses(tiny_region, model="lscp", max_minutes=10, frontier={"p_min": 1, "p_max": 2})
+    assert r.frontier["covered_share"].tolist() == pytest.approx([1200 / 1500, 1.0])
