@@ -93,3 +93,71 @@ def test_unknown_ids_are_clear_errors(tiny_region):
         _run(tiny_region, exclude=["nope"])
     with pytest.raises(ScenarioError, match="no acute hospital is left open"):
         _run(tiny_region, exclude=["h_a", "h_e"])
+
+
+def _with_pci_at_e(region):
+    """The tiny region with Hospital E (open 07-22) also offering PCI."""
+    h = region.facilities("hospitals").copy()
+    h.loc[h["site_id"] == "h_e", "pci"] = 1
+    region._facility_cache["hospitals"] = h
+    return region
+
+
+def test_by_hour_sees_sites_closed_at_the_headline_hour(tiny_region):
+    # at_hour = 3 closes h_e for the headline table, but at 12:00 h_e is open again
+    r = _run(tiny_region, at_hour=3, hours=[3, 12])
+    assert r.hour == 3
+    assert r.cells["minutes"].tolist() == pytest.approx([0, 10, 20, 30, 40])
+    by = r.by_hour.set_index(["hour", "kode"])
+    assert by.loc[(12, ""), "open_sites"] == "h_a;h_e" and by.loc[(3, ""), "open_sites"] == "h_a"
+    assert r.cells_by_hour[12].tolist() == pytest.approx([0, 10, 20, 10, 0])
+    assert by.loc[(12, ""), "share_within_15"] > by.loc[(3, ""), "share_within_15"]
+
+
+def test_by_function_honours_opening_hours(tiny_region):
+    r = _run(_with_pci_at_e(tiny_region), at_hour=3, hours=[3, 12], by_function=True)
+    pci = r.by_function[(r.by_function["function"] == "pci") & (r.by_function["kode"] == "")].set_index("hour")
+    # 03: only h_a (h_c has no recorded hours, h_e opens at 07); 12: h_a and h_e
+    assert pci.loc[3, "sites"] == "h_a" and pci.loc[12, "sites"] == "h_a;h_e"
+    assert pci.loc[3, "mean_minutes"] == pytest.approx((200 * 10 + 300 * 20 + 400 * 30 + 500 * 40) / 1500, abs=1e-4)
+    assert pci.loc[12, "mean_minutes"] == pytest.approx((200 * 10 + 300 * 20 + 400 * 10) / 1500, abs=1e-4)
+    # without at_hour / hours every site counts whatever its hours (the all-open table)
+    r = _run(_with_pci_at_e(tiny_region), by_function=True)
+    pci = r.by_function[(r.by_function["function"] == "pci") & (r.by_function["kode"] == "")]
+    assert r.hour is None and pci["sites"].tolist() == ["h_a;h_c;h_e"]
+
+
+def test_n_minus_1_at_the_headline_hour(tiny_region):
+    r = _run(_with_pci_at_e(tiny_region), at_hour=3, n_minus_1=True)
+    t = r.n_minus_1
+    assert set(t["hour"]) == {3}
+    pci = t[(t["function"] == "pci") & (t["kode"] == "") & (t["lost"] == "h_a")].iloc[0]
+    # at 03 h_a is the only PCI site open: closing it cuts everybody off
+    assert pci["cut_off_population"] == pytest.approx(1500)
+
+
+def test_the_hour_is_in_the_tables(tiny_region):
+    r = _run(tiny_region, at_hour=3)
+    assert r.table.columns[0] == "hour" and set(r.table["hour"]) == {3}
+    assert "hour" not in _run(tiny_region).table.columns           # every site open: no hour
+
+
+def test_the_hour_reaches_the_files_and_map_titles(tiny_region, tmp_path):
+    import pandas as pd
+
+    from geoplan.config import Scenario
+    from geoplan.output import writer
+    from geoplan.run.pipeline import compute_scenario
+
+    sc = Scenario.model_validate({"name": "tiny", "region": "tiny", "lang": "en", "acute": {
+        "thresholds": [15, 30], "bands": [15, 30], "at_hour": 3, "hours": [3, 12], "n_minus_1": True,
+        "by_function": True}})
+    out = tmp_path / "out"
+    writer.write_run(compute_scenario(sc, region=tiny_region), out)
+    assert "Travel time to nearest open acute hospital at 03:00" in (out / "acute.html").read_text(encoding="utf-8")
+    assert "Resilience at 03:00" in (out / "acute_n_minus_1.html").read_text(encoding="utf-8")
+    for name in ("acute_access_by_municipality.csv", "acute_by_function.csv", "acute_n_minus_1.csv"):
+        table = pd.read_csv(out / name, dtype={"kode": str}, keep_default_na=False)
+        assert table.columns[0] == "hour", name
+    by_function = pd.read_csv(out / "acute_by_function.csv", keep_default_na=False)
+    assert sorted(set(by_function["hour"])) == [3, 12]

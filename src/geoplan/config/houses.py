@@ -43,6 +43,11 @@ class HousesSection(_Section):
     site_cost: dict[str, float] = Field(default_factory=dict, description="site_id → cost; with budget")
     budget: float | None = Field(None, gt=0)
     frontier: FrontierSection | None = Field(default_factory=FrontierSection)
+    unreachable: Literal["error", "exclude"] = Field(
+        "error", description="cells no allowed candidate can reach within the model's limit (max_minutes; "
+        "p-median: max_minutes_anyone; p-center: any finite time), e.g. small islands: 'error' stops with a "
+        "message naming them, 'exclude' leaves them out of the model (weight 0: they need no house and count "
+        "in no equity floor) and reports their population; the tables still count them as not covered")
     solver: Literal["highs", "cbc", "highs-pulp"] = "highs"
     time_limit: float = Field(60.0, gt=0, description="seconds per solve")
     mip_gap: float = Field(1e-4, ge=0, lt=1)
@@ -51,6 +56,9 @@ class HousesSection(_Section):
     def _p_needed(self) -> HousesSection:
         if self.model in ("mclp", "pmedian", "pcenter") and self.p is None and self.budget is None:
             raise ValueError(f"model {self.model!r} needs p (the number of houses), e.g. p = 12")
+        if self.capacity is not None and self.model not in ("mclp", "pmedian"):
+            raise ValueError(f"capacity is not supported by model {self.model!r}; use model = 'mclp' or 'pmedian', "
+                             "or remove capacity")
         return self
 
 
@@ -68,6 +76,10 @@ class JointHousesSection(_Section):
     psychiatry: JointPartSection
     colocation: Literal["bonus", "required", "none"] = "bonus"
     colocation_bonus: float = Field(0.0, ge=0, description="weight units per co-located pair (bonus mode)")
+    colocation_tolerance_m: float = Field(
+        250.0, ge=0, le=5000, allow_inf_nan=False,
+        description="two candidate sites this close (metres, EPSG:25832) are one place: a health and a "
+                    "psychiatry house there are co-located, whatever their site ids")
     candidate_kinds: list[str] = Field(default_factory=lambda: ["town", "hospital", "health_house", "psychiatry_house"])
     exclude: list[str] = Field(default_factory=list)
     solver: Literal["highs", "cbc", "highs-pulp"] = "highs"

@@ -36,22 +36,29 @@ class JointPlacement(LocationModel):
         max   a · Σ_u wA_u zA_u / WA  +  b · Σ_v wB_v zB_v / WB  +  β Σ_j c_j
         s.t.  zA_u ≤ Σ_{j ∈ NA_u} yA_j      ∀u          zB_v ≤ Σ_{j ∈ NB_v} yB_j      ∀v
               Σ_j yA_j = p_a,   Σ_j yB_j = p_b
-              c_j ≤ yA_j,  c_j ≤ yB_j                          (colocation="bonus")
-              yB_j ≤ yA_j                                      (colocation="required":
+              c_j ≤ yA_j,  c_j ≤ Σ_{k ∈ S_j} yB_k              (colocation="bonus")
+              yB_j ≤ Σ_{k ∈ S_j} yA_k                          (colocation="required":
                                                                 every B house sits with an A house)
               fixed/excluded per type,  y ∈ {0,1},  0 ≤ z, c ≤ 1
+
+    ``S_j`` are the sites *at the same place* as ``j``: with ``site_xy`` (metres) every site
+    within ``colocation_tolerance_m`` of ``j`` (two candidates at the same address with
+    different ids are one place), else ``j`` alone (by id).
 
     ``WA``/``WB`` are the total weights, so each coverage term is a share and
     ``β`` (``colocation_bonus``) is worth that share per co-located pair (e.g.
     0.01 = one percentage point of coverage). ``a``, ``b`` are ``priority``.
 
     Attributes after :meth:`solve`: ``selected_a``, ``selected_b``,
-    ``colocated`` (site ids with both types, sorted), ``covered_share_a``,
+    ``colocated`` (type-A sites with a type-B house at the same place, sorted),
+    ``colocated_pairs`` ((A site, B site) at the same place, sorted), ``covered_share_a``,
     ``covered_share_b``, ``objective`` (the weighted sum above, evaluated from
     the chosen sites), ``bound``, ``gap``, ``status``; ``selected`` is the union.
     """
 
     name = "joint"
+    same_place: np.ndarray
+    colocated_pairs: list[tuple]
 
     @classmethod
     def from_cost_matrix(
@@ -74,6 +81,8 @@ class JointPlacement(LocationModel):
         colocation: str = "bonus",
         colocation_bonus: float = 0.0,
         priority: tuple[float, float] = (1.0, 1.0),
+        site_xy=None,
+        colocation_tolerance_m: float = 250.0,
     ) -> JointPlacement:
         """Set up a joint placement (see the class docstring)."""
         self = cls()
@@ -120,19 +129,36 @@ class JointPlacement(LocationModel):
         self.colocation = colocation
         self.colocation_bonus = float(colocation_bonus)
         self.priority = (float(priority[0]), float(priority[1]))
+        self.same_place = self._same_place(site_xy, colocation_tolerance_m, m)
         if colocation == "required":
-            bad = np.setdiff1d(self.fixed_b_idx, np.flatnonzero(self.allowed))
+            near_a = (self.same_place.astype(int) @ self.allowed.astype(int)) > 0
+            bad = np.array([k for k in self.fixed_b_idx if not near_a[k]], dtype=np.int64)
             if bad.size:
                 self._fail(
                     f"joint: type-B site(s) {[self.site_ids[k] for k in bad]} are fixed but type A is "
                     "excluded there, so co-location cannot hold"
                 )
-            if self.p_b > self.p_a:
+            if self.p_b > self.p_a and site_xy is None:
                 self._fail(
                     f"joint: co-location required but p_b={self.p_b} > p_a={self.p_a}: every type-B house "
                     "needs its own type-A house"
                 )
         return self
+
+    @staticmethod
+    def _same_place(site_xy, tolerance_m: float, m: int) -> np.ndarray:
+        """m × m bool: sites ``j``, ``k`` at the same place (within the tolerance; by id without coordinates)."""
+        if site_xy is None:
+            return np.eye(m, dtype=bool)
+        xy = np.asarray(site_xy, dtype="float64").reshape(-1, 2)
+        if xy.shape[0] != m or not np.isfinite(xy).all():
+            raise InputError(None, f"joint: site_xy has {xy.shape[0]} finite rows for {m} sites",
+                             "pass one (x, y) in metres per candidate site")
+        if not (math.isfinite(tolerance_m) and tolerance_m >= 0):
+            raise InputError(None, f"joint: colocation_tolerance_m = {tolerance_m!r}",
+                             "use a distance in metres >= 0, e.g. 250")
+        d = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+        return d <= tolerance_m + 1e-6
 
     def solve(
         self,
@@ -176,32 +202,32 @@ class JointPlacement(LocationModel):
         ya, yb = cols["a"], cols["b"]
         b.add_rows(1, np.zeros(m), ya, 1.0, lb=self.p_a, ub=self.p_a)
         b.add_rows(1, np.zeros(m), yb, 1.0, lb=self.p_b, ub=self.p_b)
+        sj, sk = np.nonzero(self.same_place)   # pairs (j, k) at the same place (j, j included)
+        k = np.arange(m)
         if self.colocation == "bonus" and self.colocation_bonus != 0.0:
             c = b.add_cols(m, cost=self.colocation_bonus, lb=0.0, ub=1.0, name="c")
-            k = np.arange(m)
             b.add_rows(
                 m,
                 np.concatenate([k, k]),
                 np.concatenate([c, ya]),
                 np.concatenate([np.ones(m), -np.ones(m)]),
                 ub=0.0,
-            )
+            )  # c_j <= yA_j
             b.add_rows(
                 m,
-                np.concatenate([k, k]),
-                np.concatenate([c, yb]),
-                np.concatenate([np.ones(m), -np.ones(m)]),
+                np.concatenate([k, sj]),
+                np.concatenate([c, yb[sk]]),
+                np.concatenate([np.ones(m), -np.ones(len(sj))]),
                 ub=0.0,
-            )
+            )  # c_j <= Σ_{k at j's place} yB_k
         elif self.colocation == "required":
-            k = np.arange(m)
             b.add_rows(
                 m,
-                np.concatenate([k, k]),
-                np.concatenate([yb, ya]),
-                np.concatenate([np.ones(m), -np.ones(m)]),
+                np.concatenate([k, sj]),
+                np.concatenate([yb, ya[sk]]),
+                np.concatenate([np.ones(m), -np.ones(len(sj))]),
                 ub=0.0,
-            )
+            )  # yB_j <= Σ_{k at j's place} yA_k
         milp = b.build(sense="max")
         out = solve_milp(
             milp,
@@ -215,8 +241,10 @@ class JointPlacement(LocationModel):
         open_b = np.flatnonzero(out.x[yb] > 0.5)
         self.selected_a = self._site_order(open_a)
         self.selected_b = self._site_order(open_b)
-        both = np.intersect1d(open_a, open_b)
+        pairs = [(int(j), int(q)) for j in open_a for q in open_b if self.same_place[j, q]]
+        both = np.array(sorted({j for j, _ in pairs}), dtype=np.int64)
         self.colocated = self._site_order(both)
+        self.colocated_pairs = sorted((self.site_ids[j], self.site_ids[q]) for j, q in pairs)
         self.selected = self._site_order(np.union1d(open_a, open_b))
         cov_a = self._share(self.cost, self.weights_a, open_a, self.max_minutes_a)
         cov_b = self._share(self.cost_b, self.weights_b, open_b, self.max_minutes_b)

@@ -7,6 +7,7 @@ a group label per cell) and know nothing of maps or scenarios.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -172,3 +173,137 @@ def delta_by_municipality(a: np.ndarray, b: np.ndarray, pop: np.ndarray, kode: n
         row["mean_change_minutes"] = row["mean_minutes_b"] - row["mean_minutes_a"]
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ assignment to chosen sites
+@dataclass(frozen=True)
+class Flows:
+    """Who is served by which chosen site: ``share[i, j]`` of demand row ``i`` goes to site ``j``.
+
+    A row's shares sum to at most 1; the rest of its weight is *unserved* (no site within reach
+    has room for it). With no capacities every reachable row goes wholly to its nearest site.
+    """
+
+    share: np.ndarray
+
+    @property
+    def served(self) -> np.ndarray:
+        """Served share per row (0..1)."""
+        return self.share.sum(axis=1)
+
+
+def nearest_flows(cost: np.ndarray, open_idx: Sequence[int]) -> Flows:
+    """Every row wholly to its nearest open site (columns ``open_idx`` of ``cost``); rows reaching none: unserved."""
+    sub = np.asarray(cost, dtype="float64")[:, list(open_idx)]
+    share = np.zeros(sub.shape)
+    if sub.shape[1]:
+        k = np.argmin(sub, axis=1)
+        ok = np.isfinite(sub[np.arange(len(sub)), k])
+        share[np.flatnonzero(ok), k[ok]] = 1.0
+    return Flows(share=share)
+
+
+def capacitated_flows(cost: np.ndarray, weights: np.ndarray, open_idx: Sequence[int],
+                      capacities: Sequence[float] | np.ndarray, *,
+                      max_minutes: float | None = None) -> Flows:
+    """The assignment of demand to the open sites under capacity (split allowed), in two stages.
+
+    1. Serve as much weight as possible: ``max Σ w_i x_ij`` with ``Σ_j x_ij ≤ 1`` per row and
+       ``Σ_i w_i x_ij ≤ K_j`` per site, over the pairs within ``max_minutes`` (all reachable pairs
+       when ``None``). This is the capacitated MCLP's own objective for its chosen sites (and, when
+       everyone fits, the capacitated p-median's constraint ``Σ_j x_ij = 1``).
+    2. Among the assignments serving that much, the least weighted travel time.
+
+    Rows of zero weight use no capacity and go to their nearest site within reach. Solved as two
+    LPs with HiGHS (deterministic); a vertex solution splits at most about one row per site.
+    """
+    import highspy
+    import scipy.sparse as sp
+
+    C = np.asarray(cost, dtype="float64")[:, list(open_idx)]
+    w = np.asarray(weights, dtype="float64")
+    K = np.asarray(capacities, dtype="float64")
+    n, k = C.shape
+    limit = np.inf if max_minutes is None else float(max_minutes) + 1e-9
+    allowed = np.isfinite(C) & np.less_equal(C, limit)
+    share = np.zeros((n, k))
+    # zero-weight rows: nearest allowed site, no capacity used
+    zero = w <= 0
+    Cz = np.where(allowed, C, np.inf)
+    kz = np.argmin(Cz, axis=1) if k else np.zeros(n, dtype=int)
+    okz = zero & (np.isfinite(Cz[np.arange(n), kz]) if k else False)
+    share[np.flatnonzero(okz), kz[okz]] = 1.0
+    ii, jj = np.nonzero(allowed & ~zero[:, None])
+    nv = len(ii)
+    if nv == 0:
+        return Flows(share=share)
+    A = sp.vstack([sp.csr_matrix((np.ones(nv), (ii, np.arange(nv))), shape=(n, nv)),
+                   sp.csr_matrix((w[ii], (jj, np.arange(nv))), shape=(k, nv))]).tocsc()
+
+    def solve(col_cost: np.ndarray, extra: tuple[np.ndarray, float] | None) -> np.ndarray:
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        lp = highspy.HighsLp()
+        M = A if extra is None else sp.vstack([A, sp.csr_matrix(extra[0][None, :])]).tocsc()
+        lp.num_col_, lp.num_row_ = nv, M.shape[0]
+        lp.col_cost_ = col_cost
+        lp.col_lower_ = np.zeros(nv)
+        lp.col_upper_ = np.ones(nv)
+        lower = np.full(n + k, -highspy.kHighsInf)
+        upper = np.concatenate([np.ones(n), K])
+        if extra is not None:
+            lower, upper = np.append(lower, extra[1]), np.append(upper, highspy.kHighsInf)
+        lp.row_lower_, lp.row_upper_ = lower, upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = M.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = M.indices.astype(np.int32)
+        lp.a_matrix_.value_ = M.data
+        h.passModel(lp)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"capacitated assignment LP: {h.modelStatusToString(h.getModelStatus())}")
+        return np.asarray(h.getSolution().col_value, dtype="float64")
+
+    x1 = solve(-w[ii], None)
+    best = float(w[ii] @ x1)
+    x = solve(w[ii] * C[ii, jj], (w[ii], best))
+    # snap the LP's feasibility noise (1e-7) so whole rows stay whole
+    x = np.clip(np.where(x < 1e-7, 0.0, np.where(x > 1 - 1e-7, 1.0, x)), 0.0, 1.0)
+    np.add.at(share, (ii, jj), x)
+    return Flows(share=share)
+
+
+def flow_coverage(flows: Flows, cost: np.ndarray, weights: np.ndarray, groups: np.ndarray, *,
+                  thresholds: Sequence[float], names: Mapping[str, str], total_label: str) -> pd.DataFrame:
+    """:func:`access_by_group` of an assignment: each served piece counts at the time to its site.
+
+    ``cost`` has one column per chosen site (as ``flows``). Columns: ``municipality, kode, weight``,
+    ``share_within_<T>`` (weight served by a site within T / all weight), ``mean_minutes`` (over
+    served weight), ``p95_minutes`` (unserved weight counts as infinite), ``unreachable_population``
+    (weight no chosen site can reach at all) and ``unserved_weight`` (weight no site serves: the
+    unreachable, and with capacities those for whom no site within reach has room).
+    """
+    C = np.asarray(cost, dtype="float64")
+    w = np.asarray(weights, dtype="float64")
+    g = np.asarray(groups)
+    ii, jj = np.nonzero(flows.share > 0)
+    rest = np.clip(1.0 - flows.served, 0.0, 1.0)
+    keep = rest > 1e-9
+    minutes = np.concatenate([C[ii, jj], np.full(int(keep.sum()), np.inf)])
+    piece_w = np.concatenate([w[ii] * flows.share[ii, jj], w[keep] * rest[keep]])
+    piece_g = np.concatenate([g[ii], g[keep]])
+    # groups with no piece at all (every weight 0) still get their row
+    present = set(piece_g.tolist())
+    missing = [c for c in pd.unique(g) if c not in present]
+    if missing:
+        minutes = np.concatenate([minutes, np.full(len(missing), np.inf)])
+        piece_w = np.concatenate([piece_w, np.zeros(len(missing))])
+        piece_g = np.concatenate([piece_g, np.array(missing, dtype=piece_g.dtype)])
+    table = access_by_group(minutes, piece_w, piece_g, thresholds=thresholds, group_names=names,
+                            total_label=total_label)
+    table = table.rename(columns={"population": "weight", "unreachable_population": "unserved_weight"})
+    unreachable = ~np.isfinite(C).any(axis=1) if C.shape[1] else np.ones(len(w), dtype=bool)
+    per = {c: float(w[(g == c) & unreachable].sum()) for c in pd.unique(g)}
+    table.insert(len(table.columns) - 1, "unreachable_population",
+                 [per.get(c, 0.0) if c != "" else float(w[unreachable].sum()) for c in table["kode"]])
+    return table

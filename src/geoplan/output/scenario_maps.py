@@ -90,7 +90,9 @@ def _minutes_tip(lang: str) -> str:
 def acute_access_map(run: RunResult, result: AcuteResult, path: Path) -> Path:
     """``acute.html``: cells by minutes to the nearest acute hospital, hospitals, municipalities."""
     lang, region = run.lang, run.region
-    title = t("map.travel_time", lang, what=t("noun.acute_hospital", lang))
+    what = t("noun.acute_hospital", lang)
+    title = (t("map.travel_time", lang, what=what) if result.hour is None
+             else t("map.travel_time_at_hour", lang, what=what, hour=f"{result.hour:02d}"))
     m = new_map(region, lang, title=title, caption=t("map.acute_caption", lang))
     tip_min = _minutes_tip(lang)
     cells = result.cells.assign(pop_r=np.round(result.cells["pop"]))
@@ -120,7 +122,9 @@ def acute_access_map(run: RunResult, result: AcuteResult, path: Path) -> Path:
 def acute_loss_map(run: RunResult, result: AcuteResult, path: Path) -> Path:
     """``acute_n_minus_1.html``: one layer per closure / cut, cells coloured by extra minutes."""
     lang, region = run.lang, run.region
-    m = new_map(region, lang, title=t("map.n_minus_1_title", lang), caption=t("map.n_minus_1_caption", lang))
+    title = (t("map.n_minus_1_title", lang) if result.hour is None
+             else t("map.n_minus_1_title_at_hour", lang, hour=f"{result.hour:02d}"))
+    m = new_map(region, lang, title=title, caption=t("map.n_minus_1_caption", lang))
     names = dict(zip(result.sites["site_id"], result.sites["name"], strict=True))
     tip = f"{t('field.change', lang)} ({t('unit.min', lang)})"
     first = True

@@ -123,8 +123,11 @@ class AcuteResult(StepResult):
 
     Attributes
     ----------
+    hour
+        The hour of day the headline table, cells and map are for (``acute.at_hour``: only
+        the sites open then count), or ``None`` when every site counts whatever its hours.
     sites
-        The acute hospitals counted (own, and neighbours' when cross-border).
+        The acute hospitals counted (own, and neighbours' when cross-border), open at ``hour``.
     table
         By municipality then a region row: population, ``share_within_<T>``,
         ``mean_minutes``, ``p95_minutes``, ``unreachable_population`` (rounded).
@@ -134,11 +137,12 @@ class AcuteResult(StepResult):
         Map colour bands (minutes).
     by_hour, cells_by_hour
         With ``hours``: the table per hour (``hour``, ``open_sites`` first) and
-        the minutes per cell per hour.
+        the minutes per cell per hour; each hour counts the sites open at that hour.
     by_function
-        With ``by_function``: the table per hospital function.
+        With ``by_function``: the table per hospital function (``hour`` first: ``hour``,
+        then each further hour of ``hours``), with the sites open at that hour.
     n_minus_1, loss_cells, cut_lines
-        With ``n_minus_1`` or ``cuts``: who loses what when each hospital closes or
+        With ``n_minus_1`` or ``cuts`` (at ``hour``; column ``hour``): who loses what when each hospital closes or
         each set of links is cut; the extra minutes per cell per loss
         (``"hospital:<id>"`` / ``"link:<name>"``); the cut links as lines.
     """
@@ -148,6 +152,7 @@ class AcuteResult(StepResult):
     cells: gpd.GeoDataFrame
     thresholds: tuple[float, ...]
     bands: tuple[float, ...]
+    hour: int | None = None
     by_hour: pd.DataFrame | None = None
     cells_by_hour: dict[int, np.ndarray] = field(default_factory=dict)
     by_function: pd.DataFrame | None = None
@@ -172,18 +177,22 @@ class HousesResult(StepResult):
         The columns of ``<kind>_sites.csv`` (rounded).
     candidates
         Every candidate site considered.
-    assignment
-        Cell → site and minutes.
     coverage
-        By municipality then the region, weighted by the demand weight (not rounded;
-        the CSV is).
+        By municipality then the region, weighted by the demand weight, from the assignment
+        (``unserved_weight``: demand no house serves; not rounded, the CSV is).
     solution
         Model, solver status, objective, bound, gap, chosen / existing / new sites.
     frontier
         The "how many?" table (p, covered share, gain per house …; not rounded, the
         CSV is), or ``None``.
+    assignment
+        One row per cell and house serving it (``served_share``); with a ``capacity`` the
+        capacitated assignment (a cell may be split), never simply the nearest house; a row
+        with an empty ``site_id`` holds the share no house serves.
     minutes, nearest
-        Per cell: minutes to and id of the assigned house ('' where none is reachable).
+        Per cell: minutes to and id of the house carrying its largest share (``inf`` and ''
+        where none is reachable, or where the unserved share is the largest: no house within
+        reach has room).
     """
 
     kind: str

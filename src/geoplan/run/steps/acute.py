@@ -5,19 +5,21 @@ nothing; :func:`geoplan.output.acute.write_acute` turns it into these files:
 
 acute_access_by_municipality.csv
     Population, shares within each threshold, mean and 95th percentile minutes
-    to the nearest open acute hospital, per municipality and for the region.
+    to the nearest open acute hospital, per municipality and for the region
+    (with ``at_hour``: a first column ``hour``; only the sites open then count).
 acute_access_cells.gpkg
     Per cell: minutes, nearest site.
 acute_access_by_hour.csv (``hours = [...]``)
     The same per hour of day, with sites open by their ``opening_hours``
     (hospitals.csv, overridden by ``acute.opening_hours``), on a Monday.
 acute_by_function.csv (``by_function = true``)
-    Per function (stroke thrombolysis, PCI, …) and municipality: minutes to the
-    nearest site that offers it.
+    Per hour (``at_hour``, empty = every site open, then each of ``hours``),
+    function (stroke thrombolysis, PCI, …) and municipality: minutes to the
+    nearest site that offers it and is open then.
 acute_n_minus_1.csv (``n_minus_1 = true`` or ``cuts``)
     Close each acute hospital in turn (and cut each listed set of road links or
-    ferries): per function and municipality, who is affected and by how many
-    minutes.
+    ferries), at ``at_hour``: per function and municipality, who is affected and
+    by how many minutes.
 acute.html, acute_n_minus_1.html
     Maps.
 """
@@ -30,6 +32,7 @@ import pandas as pd
 import shapely
 
 from geoplan import progress
+from geoplan.config import AcuteSection
 from geoplan.errors import ScenarioError
 from geoplan.measures.coverage import access_by_group, round_table, threshold_key, weighted_mean
 from geoplan.measures.hours import is_open
@@ -51,17 +54,39 @@ FUNCTIONS = ["emergency_department", "stroke_thrombolysis", "thrombectomy", "pci
              "obstetrics", "psychiatric_emergency"]
 
 
-def acute_sites(ctx: RunContext) -> gpd.GeoDataFrame:
-    """The acute hospitals a scenario counts (own + neighbours' when cross_border), with opening hours."""
+def open_at(sites: pd.DataFrame, hour: int | None) -> pd.DataFrame:
+    """The rows of ``sites`` open at ``hour`` by their ``opening_hours`` (all rows when ``hour`` is None).
+
+    An empty ``opening_hours`` counts as closed at every hour (see :mod:`geoplan.measures.hours`).
+    """
+    if hour is None:
+        return sites.reset_index(drop=True)
+    mask = np.array([is_open(h, hour=hour) for h in sites["opening_hours"]], dtype=bool)
+    return sites[mask].reset_index(drop=True)
+
+
+def table_hours(sec: AcuteSection) -> list[int | None]:
+    """The hours the per-function table is computed for: the headline hour (``at_hour``; None = every
+    site open) first, then each further hour of ``hours``."""
+    return [sec.at_hour] + [h for h in sec.hours if h != sec.at_hour]
+
+
+def all_acute_sites(ctx: RunContext) -> gpd.GeoDataFrame:
+    """The acute hospitals a scenario counts (own + neighbours' when cross_border), whatever their hours."""
     sec = ctx.scenario.acute
     assert sec is not None
     table_file = ctx.region.folder / "hospitals.csv"
     hospitals = _hospitals(ctx)
     kinds = ACUTE_KINDS + (NEIGHBOUR_KINDS if sec.cross_border else [])
-    sites = select_sites(hospitals, ids=sec.include, kinds=kinds, exclude=sec.exclude, key="acute",
-                         scenario_path=ctx.scenario.file_of("acute"), table_file=table_file)
-    if sec.at_hour is not None:
-        sites = sites[[is_open(h, hour=sec.at_hour) for h in sites["opening_hours"]]].reset_index(drop=True)
+    return select_sites(hospitals, ids=sec.include, kinds=kinds, exclude=sec.exclude, key="acute",
+                        scenario_path=ctx.scenario.file_of("acute"), table_file=table_file)
+
+
+def acute_sites(ctx: RunContext) -> gpd.GeoDataFrame:
+    """The acute hospitals a scenario counts, open at ``acute.at_hour`` (all of them without it)."""
+    sec = ctx.scenario.acute
+    assert sec is not None
+    sites = open_at(all_acute_sites(ctx), sec.at_hour)
     if sites.empty:
         raise ScenarioError(ctx.scenario.file_of("acute.exclude"), "acute: no acute hospital is left open",
                             "remove some ids from acute.exclude (or check acute.at_hour and opening_hours)")
@@ -125,18 +150,20 @@ def acute(ctx: RunContext) -> AcuteResult:
     table = access_by_group(minutes, ctx.cells["pop"], ctx.cells["kode"], thresholds=sec.thresholds,
                             group_names=names, total_label=region_label)
     table = round_table(table)
+    if sec.at_hour is not None:   # the table is for one hour of day: say which
+        table.insert(0, "hour", pd.array([sec.at_hour] * len(table), dtype="Int64"))
     site_names = dict(zip(sites["site_id"], sites["name"], strict=True))
     cells = cells_frame(ctx, minutes=np.round(minutes, 2), nearest_site=near["nearest"].to_numpy(),
                         nearest_name=[site_names.get(s, "") for s in near["nearest"]])
     total = table.iloc[-1]
     result = AcuteResult(
-        step="acute", sites=sites, table=table, cells=cells, thresholds=tuple(sec.thresholds),
+        step="acute", hour=sec.at_hour, sites=sites, table=table, cells=cells, thresholds=tuple(sec.thresholds),
         bands=tuple(sec.bands), headlines=acute_headlines(total, thresholds=sec.thresholds),
         measures={"acute": CellMeasure(minutes=minutes, label_key="noun.acute_hospital",
                                        thresholds=tuple(sec.thresholds))},
     )
     if sec.hours:
-        result.by_hour, result.cells_by_hour = _by_hour(ctx, sites)
+        result.by_hour, result.cells_by_hour = _by_hour(ctx, all_acute_sites(ctx))
     if sec.by_function or sec.n_minus_1 or sec.cuts:
         hospitals = _hospitals(ctx)
         if sec.by_function:
@@ -154,24 +181,33 @@ def acute_headlines(total: pd.Series, *, thresholds: list[float]) -> list[Headli
     t = 30 if 30 in thresholds else thresholds[len(thresholds) // 2]
     share = 100 * float(total[f"share_within_{int(t)}"])
     mean, p95 = float(total["mean_minutes"]), float(total["p95_minutes"])
-    return [
+    out = [
         Headline.from_label(f"acute_within_{int(t)}", share, "headline.acute_within",
                             numbers={"share": (share, 1)}, minutes=int(t)),
-        Headline.from_label("acute_mean", mean, "headline.acute_mean",
-                            numbers={"mean": (mean, 1), "p95": (p95, 0)}),
     ]
+    lost = float(total.get("unreachable_population", 0.0))
+    if lost > 0:   # cut off by cuts, closed sites or an island: said first, not hidden in a mean
+        lost_share = 100 * lost / max(float(total["population"]), 1e-9)
+        out.append(Headline.from_label("acute_unreachable", lost, "headline.acute_unreachable",
+                                       numbers={"population": (lost, 0), "share": (lost_share, 1)}))
+    out.append(Headline.from_label("acute_mean", mean, "headline.acute_mean",
+                                   numbers={"mean": (mean, 1), "p95": (p95, 0)}))
+    return out
 
 
 def _by_hour(ctx: RunContext, sites: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, np.ndarray]]:
-    """Coverage per hour of day with the sites open at that hour (table, minutes per cell per hour)."""
+    """Coverage per hour of day with the sites open at that hour (table, minutes per cell per hour).
+
+    ``sites`` are all the acute hospitals counted, *not* those open at ``at_hour``: each hour
+    selects its own open sites.
+    """
     sec = ctx.scenario.acute
     assert sec is not None
     names = municipality_names(ctx)
     frames = []
     cells_by_hour = {}
     for hour in sec.hours:
-        open_mask = np.array([is_open(s, hour=hour) for s in sites["opening_hours"]])
-        open_sites = sites[open_mask]
+        open_sites = open_at(sites, hour)
         near = _nearest_minutes(ctx, open_sites)
         cells_by_hour[hour] = near["minutes"].to_numpy()
         t = access_by_group(near["minutes"].to_numpy(), ctx.cells["pop"], ctx.cells["kode"],
@@ -193,19 +229,24 @@ def _functions_present(hospitals: pd.DataFrame) -> list[str]:
 
 
 def _by_function(ctx: RunContext, hospitals: pd.DataFrame) -> pd.DataFrame:
-    """Minutes to the nearest site offering each function, by municipality."""
+    """Minutes to the nearest site offering each function and open at the hour, by municipality.
+
+    One block of rows per hour of :func:`table_hours` (column ``hour``: empty = every site open).
+    """
     sec = ctx.scenario.acute
     assert sec is not None
     names = municipality_names(ctx)
     frames = []
-    for f in _functions_present(hospitals):
-        fs = _function_sites(hospitals, f, cross_border=sec.cross_border, exclude=sec.exclude)
-        near = _nearest_minutes(ctx, fs, description=f"Travel times: {f}")
-        t = access_by_group(near["minutes"].to_numpy(), ctx.cells["pop"], ctx.cells["kode"],
-                            thresholds=sec.thresholds, group_names=names, total_label=ctx.region.title(ctx.lang))
-        t.insert(0, "sites", ";".join(fs["site_id"]))
-        t.insert(0, "function", f)
-        frames.append(t)
+    for hour in table_hours(sec):
+        for f in _functions_present(hospitals):
+            fs = open_at(_function_sites(hospitals, f, cross_border=sec.cross_border, exclude=sec.exclude), hour)
+            near = _nearest_minutes(ctx, fs, description=f"Travel times: {f}")
+            t = access_by_group(near["minutes"].to_numpy(), ctx.cells["pop"], ctx.cells["kode"],
+                                thresholds=sec.thresholds, group_names=names, total_label=ctx.region.title(ctx.lang))
+            t.insert(0, "sites", ";".join(fs["site_id"]))
+            t.insert(0, "function", f)
+            t.insert(0, "hour", pd.array([hour] * len(t), dtype="Int64"))
+            frames.append(t)
     return round_table(pd.concat(frames, ignore_index=True))
 
 
@@ -250,7 +291,9 @@ def loss_rows(*, pop: np.ndarray, kode: np.ndarray, loss_type: str, lost: str, l
 
 def _n_minus_1(ctx: RunContext, sites: pd.DataFrame,
                hospitals: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """Close each own acute hospital in turn, and cut each listed set of links.
+    """Close each own acute hospital in turn, and cut each listed set of links, at the headline hour.
+
+    ``sites`` and every function's sites are those open at ``acute.at_hour`` (column ``hour``).
 
     Returns the loss table and, per loss (``hospital:<id>`` / ``link:<name>``), the
     extra minutes to the nearest acute hospital per cell.
@@ -264,8 +307,9 @@ def _n_minus_1(ctx: RunContext, sites: pd.DataFrame,
     functions = ["acute"] + _functions_present(hospitals)
     # minutes per function with everything open
     fsites = {"acute": sites}
-    for f in functions[1:]:
-        fsites[f] = _function_sites(hospitals, f, cross_border=sec.cross_border, exclude=sec.exclude)
+    for f in functions[1:]:   # open at the headline hour, as the acute sites are
+        fsites[f] = open_at(_function_sites(hospitals, f, cross_border=sec.cross_border, exclude=sec.exclude),
+                            sec.at_hour)
     base = {f: _nearest_minutes(ctx, s)["minutes"].to_numpy() for f, s in fsites.items()}
     rows: list[dict[str, object]] = []
     loss_cells: dict[str, np.ndarray] = {}
@@ -298,7 +342,9 @@ def _n_minus_1(ctx: RunContext, sites: pd.DataFrame,
                 after = _nearest_minutes(ctx, fsites[f], compiled=cg)["minutes"].to_numpy()
                 record("link", cut_name, ", ".join(link_ids), f, after)
             advance(1)
-    return round_table(pd.DataFrame(rows)), loss_cells
+    table = pd.DataFrame(rows)
+    table.insert(0, "hour", pd.array([sec.at_hour] * len(table), dtype="Int64"))
+    return round_table(table), loss_cells
 
 
 def cut_link_lines(ctx: RunContext) -> gpd.GeoDataFrame | None:

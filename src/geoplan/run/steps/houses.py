@@ -9,7 +9,9 @@ The steps return a :class:`~geoplan.run.results.HousesResult` /
 :class:`~geoplan.run.results.JointHousesResult` and write nothing;
 :mod:`geoplan.output.houses` writes, for ``<kind>`` = health_houses / psychiatry_houses:
 ``<kind>_sites.csv`` / ``.gpkg`` (chosen sites: existing or new, population
-served), ``<kind>_assignment.csv`` (cell → site, minutes),
+served), ``<kind>_assignment.csv`` (cell → site, minutes, share served: with a
+``capacity`` the model's own capacitated assignment, a cell split between houses
+when capacity demands it, never the nearest house),
 ``<kind>_coverage_by_municipality.csv``, ``<kind>_solution.json`` (status,
 objective, bound, gap from the solver), ``<kind>_frontier.csv`` / ``.png``
 and ``<kind>.html``.
@@ -28,7 +30,15 @@ from geoplan.config import HousesSection
 from geoplan.errors import ScenarioError
 from geoplan.i18n import t
 from geoplan.locate import JointPlacement, how_many_frontier, model_spec
-from geoplan.measures.coverage import access_by_group, round_table, weighted_mean
+from geoplan.measures.coverage import (
+    Flows,
+    access_by_group,
+    capacitated_flows,
+    flow_coverage,
+    nearest_flows,
+    round_table,
+    threshold_key,
+)
 from geoplan.run.context import RunContext, municipality_names
 from geoplan.run.results import CellMeasure, Headline, HousesResult, JointHousesResult
 
@@ -136,28 +146,36 @@ def place_houses(ctx: RunContext, key: str, sec: HousesSection) -> HousesResult:
     matrix = ctx.cells_to(cands, id_column="site_id", description=f"Travel times to {key.replace('_', ' ')}")
     cost = matrix.minutes.astype("float64")
     w = demand_weights(ctx, sec.weight, key=key)
-    model = _solve(sec, cost, w, site_ids=site_ids, demand_ids=ctx.cells["cell_id"].tolist(), fixed=fixed,
+    excluded = unreachable_rows(sec, cost, site_ids) if sec.unreachable == "exclude" else np.zeros(len(w), bool)
+    w_model = np.where(excluded, 0.0, w)   # left out of the model, still counted (as not covered) in the tables
+    model = _solve(sec, cost, w_model, site_ids=site_ids, demand_ids=ctx.cells["cell_id"].tolist(), fixed=fixed,
                    groups=ctx.cells["kode"].to_numpy())
     chosen = list(model.selected)
     idx = [site_ids.index(s) for s in chosen]
-    sub = cost[:, idx]
-    near = np.argmin(sub, axis=1)
-    minutes = sub[np.arange(len(sub)), near]
-    nearest = np.array(chosen, dtype=object)[near]
-    if getattr(model, "capacities", None) is not None and model.assignment:
-        nearest = np.array([model.assignment.get(c, n) for c, n in zip(ctx.cells["cell_id"], nearest, strict=True)],
-                           dtype=object)
-        pos = {s: i for i, s in enumerate(site_ids)}
-        minutes = cost[np.arange(len(cost)), [pos[s] for s in nearest]]
-    nearest = np.where(np.isfinite(minutes), nearest, "")
+    pop, pop65 = ctx.cells["pop"].to_numpy(dtype="float64"), ctx.cells["pop65"].to_numpy(dtype="float64")
+    if sec.capacity is not None:
+        # the model's own (split) assignment under capacity, not the nearest house
+        flows = capacitated_flows(cost, w, idx, np.full(len(idx), float(sec.capacity)),
+                                  max_minutes=sec.max_minutes if sec.model == "mclp" else sec.max_minutes_anyone)
+    else:
+        flows = nearest_flows(cost, idx)
+    served_share = flows.share.sum(axis=1)
+    primary = np.argmax(flows.share, axis=1)
+    # per cell (map, compare): the house carrying its largest share; none where the unserved rest is larger
+    top = flows.share[np.arange(len(cost)), primary] if len(idx) else np.zeros(len(cost))
+    has = (top > 1e-9) & (top >= 1.0 - served_share - 1e-9)
+    nearest = np.where(has, np.array(chosen, dtype=object)[primary], "")
+    minutes = np.where(has, cost[:, idx][np.arange(len(cost)), primary], np.inf)
 
-    # sites table
+    # sites table: what each house serves (weight, citizens, citizens 65+), from the assignment
     names = municipality_names(ctx)
     cells = ctx.cells
-    assigned = pd.DataFrame({"site_id": nearest, "pop": cells["pop"], "pop65": cells["pop65"], "w": w,
-                             "wm": w * np.where(np.isfinite(minutes), minutes, 0)})
-    served = assigned.groupby("site_id").agg(population=("pop", "sum"), pop65=("pop65", "sum"), weight=("w", "sum"),
-                                             wm=("wm", "sum"))
+    sub = cost[:, idx]
+    with np.errstate(invalid="ignore"):
+        wm = np.where(flows.share > 0, sub, 0.0)
+    served = pd.DataFrame({"population": pop @ flows.share, "pop65": pop65 @ flows.share,
+                           "weight": w @ flows.share, "wm": (w[:, None] * flows.share * wm).sum(axis=0)},
+                          index=pd.Index(chosen, name="site_id"))
     sites = cands[cands["site_id"].isin(chosen)].rename(columns={"population": "town_population"})
     sites["status"] = np.where(sites["site_id"].isin(existing), "existing",
                                np.where(sites["site_id"].isin(sec.fixed), "fixed", "new"))
@@ -165,33 +183,44 @@ def place_houses(ctx: RunContext, key: str, sec: HousesSection) -> HousesResult:
     sites["mean_minutes_served"] = sites["wm"] / sites["weight"].where(sites["weight"] > 0)
     sites["municipality"] = sites["kommune"].map(names)
     cols = ["site_id", "name", "kind", "status", "kommune", "municipality", "lon", "lat", "population", "pop65",
-            "weight", "mean_minutes_served"]  # population/pop65/weight: citizens served (nearest house)
+            "weight", "mean_minutes_served"]  # population/pop65/weight: citizens served (assigned to the house)
     sites_table = round_table(sites[cols].sort_values("site_id").reset_index(drop=True))
 
-    assign = round_table(pd.DataFrame({"cell_id": cells["cell_id"], "kode": cells["kode"], "weight": w,
-                                       "site_id": nearest, "minutes": np.round(minutes, 2)}))
+    assign = assignment_table(flows, sub, w, cells, chosen)
+    served_col = assign["served_share"].round(8)   # 4 digits would let a full house look over capacity
+    assign = round_table(assign).assign(served_share=served_col)
 
     T = sec.max_minutes
     thresholds = sorted({10.0, 15.0, 20.0, 30.0, 45.0, float(T)})
-    cov = access_by_group(minutes, w, cells["kode"], thresholds=thresholds, group_names=names,
-                          total_label=ctx.region.title(ctx.lang))
-    cov = cov.rename(columns={"population": "weight"})
+    cov = flow_coverage(flows, sub, w, cells["kode"].to_numpy(), thresholds=thresholds, names=names,
+                        total_label=ctx.region.title(ctx.lang))
     cov.insert(3, "population", [float(cells.loc[cells["kode"] == k, "pop"].sum()) if k else float(cells["pop"].sum())
                                  for k in cov["kode"]])
+    total_row = cov.iloc[-1]
 
     solution: dict[str, Any] = {
         "model": sec.model, "solver": sec.solver, "status": model.status,
         "objective": float(model.objective), "bound": float(model.bound), "gap": float(model.gap),
         "p": len(chosen), "max_minutes": T, "weight": sec.weight,
         "sites": chosen, "existing": existing, "new": sorted(set(chosen) - set(fixed)),
-        "covered_share": float(w[minutes <= T + 1e-9].sum() / w.sum()),
-        "mean_minutes": weighted_mean(minutes, w),
-        "candidates": len(site_ids), "demand_rows": int(len(w)),
+        "covered_share": float(total_row[f"share_within_{threshold_key(T)}"]),
+        "mean_minutes": float(total_row["mean_minutes"]),
+        "capacity": sec.capacity, "unserved_weight": float(total_row["unserved_weight"]),
+        "unreachable": sec.unreachable, "excluded_cells": int(excluded.sum()),
+        "excluded_weight": float(w[excluded].sum()), "excluded_population": float(pop[excluded].sum()),
+        "candidates": len(site_ids), "demand_rows": int(len(w)), "population": float(pop.sum()),
+        "total_weight": float(w.sum()),
     }
     timings = {f"{key}.solve": float(getattr(model, "solve_seconds", float("nan")))}
     frontier = None
     if sec.frontier is not None:
-        frontier = _frontier(ctx, key, sec, cost, w, site_ids=site_ids, fixed=fixed)
+        frontier = _frontier(ctx, key, sec, cost, w_model, site_ids=site_ids, fixed=fixed)
+        if excluded.any():   # shares of everyone, as in the tables (the model saw weight 0 there)
+            scale = float(w_model.sum()) / float(w.sum())
+            frontier["covered_share"] *= scale
+            frontier["marginal_gain"] *= scale
+            below = frontier["marginal_gain"] < sec.frontier.marginal_threshold   # NaN (infeasible): False
+            frontier["below_threshold"] = below & (below.cumsum() == 1)
     progress.step(f"{key}: {len(chosen)} houses ({model.status}), "
                   f"{100 * solution['covered_share']:.1f} % within {T:g} min")
     return HousesResult(
@@ -201,6 +230,35 @@ def place_houses(ctx: RunContext, key: str, sec: HousesSection) -> HousesResult:
         measures={key: CellMeasure(minutes=minutes.astype("float64"), label_key=KINDS[key]["one"],
                                    thresholds=tuple(thresholds))},
     )
+
+
+def assignment_table(flows: Flows, sub: np.ndarray, w: np.ndarray, cells: pd.DataFrame,
+                     chosen: list[str]) -> pd.DataFrame:
+    """``<kind>_assignment.csv``: one row per cell and house serving it (``served_share`` of the cell's
+    weight; a cell split by capacity has several rows), and a row with no ``site_id`` for the share
+    no house serves (unreachable, or no house within reach has room). Sorted by cell, then site."""
+    ii, jj = np.nonzero(flows.share > 0)
+    rest = np.clip(1.0 - flows.share.sum(axis=1), 0.0, 1.0)
+    kk = np.flatnonzero(rest > 1e-9)
+    df = pd.DataFrame({
+        "row": np.concatenate([ii, kk]),
+        "site_id": np.concatenate([np.array(chosen, dtype=object)[jj], np.full(len(kk), "", dtype=object)]),
+        "minutes": np.round(np.concatenate([sub[ii, jj], np.full(len(kk), np.inf)]), 2),
+        "served_share": np.concatenate([flows.share[ii, jj], rest[kk]]),
+    }).sort_values(["row", "site_id"], kind="stable")
+    rows = df["row"].to_numpy()
+    return pd.DataFrame({"cell_id": cells["cell_id"].to_numpy()[rows], "kode": cells["kode"].to_numpy()[rows],
+                         "weight": w[rows], "site_id": df["site_id"].to_numpy(), "minutes": df["minutes"].to_numpy(),
+                         "served_share": df["served_share"].to_numpy()})
+
+
+def unreachable_rows(sec: HousesSection, cost: np.ndarray, site_ids: list[str]) -> np.ndarray:
+    """Cells no allowed candidate reaches within the model's limit (``unreachable = "exclude"``)."""
+    allowed = ~np.isin(np.asarray(site_ids, dtype=object), sec.exclude)
+    limit = {"lscp": sec.max_minutes, "mclp": sec.max_minutes,
+             "pmedian": sec.max_minutes_anyone}.get(sec.model)
+    best = np.where(allowed[None, :], cost, np.inf).min(axis=1) if allowed.any() else np.full(len(cost), np.inf)
+    return ~np.isfinite(best) if limit is None else ~(best <= limit + 1e-9)
 
 
 def _frontier(ctx: RunContext, key: str, sec: HousesSection, cost: np.ndarray, w: np.ndarray, *,
@@ -213,9 +271,15 @@ def _frontier(ctx: RunContext, key: str, sec: HousesSection, cost: np.ndarray, w
                             f"{key}.frontier.p_min = {p_min} is below the {len(fixed)} fixed houses",
                             f"set p_min >= {len(fixed)} or keep_existing = false")
     with progress.task(f"How many {key.replace('_', ' ')}? p = {p_min}..{p_max}", total=None):
+        # the scenario's own model, capacity, equity floors and budget at every p
+        params = _model_parameters(sec, len(site_ids), site_ids, ctx.cells["kode"].to_numpy())
         df = how_many_frontier(cost, w, p_values=range(p_min, p_max + 1), max_minutes=sec.max_minutes,
                                fixed=fixed, site_ids=site_ids, solver=sec.solver, time_limit=sec.time_limit,
-                               mip_gap=sec.mip_gap, marginal_threshold=sec.frontier.marginal_threshold)
+                               mip_gap=sec.mip_gap, marginal_threshold=sec.frontier.marginal_threshold,
+                               model=sec.model, capacities=params.get("capacities"), groups=params.get("groups"),
+                               min_share_by_group=params.get("min_share_by_group"),
+                               site_costs=params.get("site_costs"), budget=params.get("budget"),
+                               max_minutes_anyone=sec.max_minutes_anyone)
     return df
 
 
@@ -226,6 +290,16 @@ def _headlines(key: str, solution: dict[str, Any], frontier: pd.DataFrame | None
     out = [Headline.from_label(f"{KINDS[key]['table']}_covered", share, "headline.houses_covered",
                                numbers={"share": (share, 1), "minutes": (max_minutes, None)},
                                n=solution["p"], new=len(solution["new"]), houses=lambda lang: t(many, lang))]
+    if solution.get("capacity") is not None and solution.get("unserved_weight", 0.0) > 0:
+        lost, total_w = solution["unserved_weight"], solution["total_weight"]
+        out.append(Headline.from_label(f"{KINDS[key]['table']}_unserved", lost, "headline.houses_unserved",
+                                       numbers={"capacity": (solution["capacity"], 0), "weight": (lost, 0),
+                                                "share": (100 * lost / max(total_w, 1e-9), 1)}))
+    if solution.get("excluded_weight", 0.0) > 0:
+        pop, total = solution["excluded_population"], solution["population"]
+        out.append(Headline.from_label(f"{KINDS[key]['table']}_excluded", pop, "headline.houses_excluded",
+                                       numbers={"population": (pop, 0), "share": (100 * pop / max(total, 1e-9), 1),
+                                                "minutes": (max_minutes, None)}))
     if frontier is not None and frontier["below_threshold"].any():
         knee = int(frontier.loc[frontier["below_threshold"], "p"].iloc[0])
         out.append(Headline.from_label(f"{KINDS[key]['table']}_knee", knee, "headline.houses_knee", knee=knee,
@@ -252,9 +326,16 @@ def joint_houses(ctx: RunContext) -> JointHousesResult:
         cost, max_minutes_a=sec.health.max_minutes, max_minutes_b=sec.psychiatry.max_minutes, p_a=sec.health.p,
         p_b=sec.psychiatry.p, weights_a=wa, weights_b=wb, site_ids=site_ids,
         demand_ids=ctx.cells["cell_id"].tolist(), fixed_a=fa or None, fixed_b=fb or None,
-        colocation=sec.colocation, colocation_bonus=sec.colocation_bonus)
+        colocation=sec.colocation, colocation_bonus=sec.colocation_bonus,
+        site_xy=np.column_stack([cands.geometry.x, cands.geometry.y]),
+        colocation_tolerance_m=sec.colocation_tolerance_m)
     with progress.task(f"Solving joint placement ({cost.shape[0]} cells × {len(site_ids)} sites)"):
         model.solve(solver=sec.solver, time_limit=sec.time_limit)
+    # co-location by place (within colocation_tolerance_m), not by site id: each site's partners
+    partners: dict[str, set[str]] = {}
+    for a, b in model.colocated_pairs:
+        partners.setdefault(a, set()).add(b)
+        partners.setdefault(b, set()).add(a)
     rows = []
     for s in sorted(set(model.selected)):
         r = cands[cands["site_id"] == s].iloc[0]
@@ -263,7 +344,8 @@ def joint_houses(ctx: RunContext) -> JointHousesResult:
                      "health_house": s in model.selected_a, "psychiatry_house": s in model.selected_b,
                      "health_status": "existing" if s in fa else ("new" if s in model.selected_a else ""),
                      "psychiatry_status": "existing" if s in fb else ("new" if s in model.selected_b else ""),
-                     "colocated": s in model.colocated})
+                     "colocated": s in partners,
+                     "colocated_with": ";".join(sorted(partners.get(s, set()) - {s}))})
     sites = pd.DataFrame(rows)
     names = municipality_names(ctx)
     tables = []
@@ -279,6 +361,8 @@ def joint_houses(ctx: RunContext) -> JointHousesResult:
         tables.append(tb)
     solution = {"status": model.status, "objective": float(model.objective), "bound": float(model.bound),
                 "gap": float(model.gap), "colocation": sec.colocation, "colocated": list(model.colocated),
+                "colocated_pairs": [list(p) for p in model.colocated_pairs],
+                "colocation_tolerance_m": sec.colocation_tolerance_m,
                 "health": list(model.selected_a), "psychiatry": list(model.selected_b),
                 "covered_share_health": float(model.covered_share_a),
                 "covered_share_psychiatry": float(model.covered_share_b)}
