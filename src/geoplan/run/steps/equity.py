@@ -12,7 +12,8 @@ measure                     from                                         worse
 ``gp_access``               ``[gp_access]``: practices per inhabitant     lower
 ``house_access:<kind>``     ``[gp_access]`` on the chosen houses          lower
 ``house_minutes``, ...      ``[health_houses]`` / ``[psychiatry_houses]``  higher
-                            / ``[joint_houses]``: minutes to the nearest
+                            / ``[joint_houses]`` (or ``[home_care]``'s
+                            houses): minutes to the nearest
 ==========================  ===========================================  ===========
 
 For each: :class:`geoplan.measures.equity.EquityReport` (worst-off decile, the worst
@@ -43,6 +44,7 @@ from geoplan.run.results import (
     EquityResult,
     GPAccessResult,
     Headline,
+    HomeCareResult,
     HousesResult,
     JointHousesResult,
     PrehospitalResult,
@@ -142,6 +144,8 @@ def run_measures(ctx: RunContext) -> dict[str, np.ndarray]:
         elif isinstance(res, JointHousesResult):
             out["joint_health_house_minutes"] = np.asarray(res.minutes_by["health"], dtype="float64")
             out["joint_psychiatry_house_minutes"] = np.asarray(res.minutes_by["psychiatry"], dtype="float64")
+        elif isinstance(res, HomeCareResult):  # drive minutes to the nearest house of the comparison
+            out.setdefault("house_minutes", res.cells["house_minutes"].to_numpy(dtype="float64"))
     return out
 
 

@@ -11,7 +11,8 @@ the minutes to the nearest practice come from the same matrix). Model:
 
 When a houses step ran before (``[health_houses]`` / ``[psychiatry_houses]``) and
 ``houses = true``, the same model is solved for the chosen houses, each with the
-capacity of its section (``capacity``, in weight units) or 1 per house.
+capacity of its section (``capacity``, in weight units) or 1 per house, and with the
+houses section's ``max_minutes`` as catchment.
 
 Returns a :class:`~geoplan.run.results.GPAccessResult`; writes nothing.
 """
@@ -43,12 +44,16 @@ def gp_practices(ctx: RunContext, sec: GPAccessSection) -> gpd.GeoDataFrame:
     return read_gp_practices(region=ctx.region, buffer_m=sec.buffer_km * 1000.0)
 
 
-def _solve(ctx: RunContext, sec: GPAccessSection, sites: gpd.GeoDataFrame, *, what: str) -> tuple[pd.DataFrame, Any]:
-    """Per-cell access to ``sites`` (``site_id``, ``capacity``, x, y) and the solved model."""
+def _solve(ctx: RunContext, sec: GPAccessSection, sites: gpd.GeoDataFrame, *, what: str,
+           max_minutes: float | None = None) -> tuple[pd.DataFrame, Any]:
+    """Per-cell access to ``sites`` (``site_id``, ``capacity``, x, y) and the solved model.
+
+    ``max_minutes``: the catchment (default the section's).
+    """
     matrix = ctx.cells_to(sites, id_column="site_id", description=f"Travel times to {what}")
     cells = ctx.cells.assign(_w=ctx.cells[sec.weight].to_numpy(dtype="float64"))
     res = solve_gp_access(
-        cells, sites, matrix, method=sec.method, max_minutes=sec.max_minutes,
+        cells, sites, matrix, method=sec.method, max_minutes=sec.max_minutes if max_minutes is None else max_minutes,
         weights=StepDecay(sec.weights) if sec.weights is not None else None,
         gaussian_width=sec.gaussian_width, beta=sec.beta, min_minutes=sec.min_minutes,
         population="_w", group_by=["kode", "navn"])
@@ -139,7 +144,7 @@ def gp_access(ctx: RunContext) -> GPAccessResult:
             sites = hr.sites[["site_id", "name", "kommune", "x", "y"]].copy()
             sites["capacity"] = float(hr.section.capacity) if hr.section.capacity is not None else 1.0
             sites = sites.sort_values("site_id").reset_index(drop=True)
-            hc, _ = _solve(ctx, sec, sites, what=name.replace("_", " "))
+            hc, _ = _solve(ctx, sec, sites, what=name.replace("_", " "), max_minutes=hr.section.max_minutes)
             houses[name] = hc
             houses_tables[name] = by_municipality(ctx, hc, sites, dep)
     region_row = table[table["kode"] == ""].iloc[0]

@@ -42,7 +42,10 @@ def houses_for(ctx: RunContext) -> tuple[pd.DataFrame, str]:
     if sec.houses != "existing" and isinstance(chosen, HousesResult):
         h = chosen.sites[["site_id", "name", "x", "y"]]
         return h.sort_values("site_id").reset_index(drop=True), "chosen"
-    h = ctx.region.facilities("health_houses")
+    h = ctx.region.facilities("health_houses").rename(columns={"house_id": "site_id"})
+    if h.empty:
+        raise ScenarioError(ctx.scenario.file_of("home_care.houses"), "the region has no existing health houses",
+                            "add a [health_houses] section and set houses = 'chosen'")
     return h[["site_id", "name", "x", "y"]].sort_values("site_id").reset_index(drop=True), "existing"
 
 
