@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TINY_POP, tiny_context
 
+from conftest import TINY_POP, tiny_context
 from geoplan.access import TwoStageFCA
 from geoplan.run.steps import gp_access as step
 
