@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TINY_POP, tiny_context
 
+from conftest import TINY_POP, tiny_context
 from geoplan.run.steps import equity as step
 from geoplan.run.steps.acute import acute
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import tiny_context
 
+from conftest import tiny_context
 from geoplan.errors import ScenarioError
 from geoplan.measures.home_care import HomeCareParameters, compare_home_care
 from geoplan.run.steps.home_care import home_care
