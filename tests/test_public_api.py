@@ -35,7 +35,7 @@ def test_run_scenario_accepts_a_path_and_computes_only(tiny_region, tmp_path, mo
     monkeypatch.chdir(tmp_path)
     result = geoplan.run_scenario(str(p), write=False, region=tiny_region)
     assert isinstance(result, geoplan.RunResult) and result.out is None
-    assert repr(result).startswith("<RunResult 't': steps acute in ") and repr(result).endswith("(not written)>")
+    assert repr(result).startswith("<RunResult 't': steps acute, equity in ") and repr(result).endswith("(not written)>")
     assert sorted(x.name for x in tmp_path.iterdir()) == ["s.toml"]
 
 

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -94,7 +94,7 @@ class HomeCareSection(_Section):
     homebound_share: float | None = Field(None, ge=0, le=1)
     km_per_minute: float | None = Field(None, gt=0)
 
-    def overrides(self) -> dict[str, float | str]:
+    def overrides(self) -> dict[str, Any]:
         """The parameters set in the scenario (for :meth:`HomeCareParameters.from_file`)."""
         skip = {"houses"}
         return {k: v for k, v in self.model_dump().items() if k not in skip and v is not None}
