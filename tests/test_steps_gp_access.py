@@ -102,3 +102,44 @@ def test_section_checks_method_options():
     with pytest.raises(ValidationError, match="increasing minutes"):
         GPAccessSection(method="e2sfca", weights=[(20, 1.0), (10, 0.5)])
     assert GPAccessSection(method="e2sfca", weights=[(10, 1.0), (20, 0.5)]).weights == [(10, 1.0), (20, 0.5)]
+
+
+def test_e2sfca_and_gravity_follow_the_section(tiny_region, practices):
+    from geoplan.access import EnhancedTwoStageFCA, GravityAccess
+
+    ctx = tiny_context(tiny_region, gp_access={"method": "e2sfca", "max_minutes": 25,
+                                               "weights": [[10, 1.0], [25, 0.5]]})
+    res = step.gp_access(ctx)
+    sites = step.gp_practices(ctx, ctx.scenario.gp_access).sort_values("site_id").reset_index(drop=True)
+    M = ctx.cells_to(sites, id_column="site_id")
+    dem, sup = ctx.cells.set_index("cell_id")["pop"], sites.set_index("site_id")["capacity"]
+    ref = EnhancedTwoStageFCA.from_cost_matrix(M, demand=dem, supply=sup, max_minutes=25,
+                                               weights=[(10, 1.0), (25, 0.5)]).solve()
+    np.testing.assert_allclose(res.cells["access"], ref.access["access"].fillna(0.0), rtol=1e-12)
+    # by hand for site B (A, C at 10 min weight 1; D at 20 min weight 0.5): R_B = 1 / (100 + 200 + 300 + 0.5·400)
+    R_B = 1 / (100 + 200 + 300 + 0.5 * 400)
+    assert ref.sites.loc["town_b", "ratio"] == pytest.approx(R_B)
+    ctx = tiny_context(tiny_region, gp_access={"method": "gravity", "max_minutes": 60, "beta": 1.5})
+    res = step.gp_access(ctx)
+    ref = GravityAccess.from_cost_matrix(M, demand=dem, supply=sup, beta=1.5, max_minutes=60).solve()
+    np.testing.assert_allclose(res.cells["access"], ref.access["access"].fillna(0.0), rtol=1e-12)
+
+
+def test_run_writes_the_same_bytes_twice(tiny_region, practices, tmp_path):
+    from geoplan.config import Scenario
+    from geoplan.output.writer import write_run
+    from geoplan.run.pipeline import compute_scenario
+
+    sc = Scenario.model_validate({"name": "tiny", "region": "tiny", "lang": "en",
+                                  "acute": {"thresholds": [15], "bands": [15]}, "gp_access": {"max_minutes": 15}})
+    a, b = tmp_path / "a", tmp_path / "b"
+    write_run(compute_scenario(sc, region=tiny_region), a)
+    write_run(compute_scenario(sc, region=tiny_region), b)
+    names = sorted(p.name for p in a.iterdir())
+    assert {"gp_access_by_municipality.csv", "gp_access_cells.gpkg", "gp_access.html", "equity_indicators.csv",
+            "equity_worst_places.csv", "report.html"} <= set(names)
+    for n in names:
+        if n.endswith((".csv", ".json", ".html")):
+            assert (a / n).read_bytes() == (b / n).read_bytes(), n
+    report = (a / "report.html").read_text(encoding="utf-8")
+    assert "Equity of access" in report and "Access to general practice (index)" in report
