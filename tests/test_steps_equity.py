@@ -84,6 +84,11 @@ def test_breakdowns_and_deprivation(acute_ctx, monkeypatch):
     wp = res.worst_places
     assert wp.loc[wp["place"] == "cC", "no_car_share"].iloc[0] == pytest.approx(0.4)
     assert set(res.correlations["indicator"]) >= {"no_car_share", "deprivation_index"}
+    # the worst-off decile (150 of 1,500 people) are all in C (20 min), municipality 0002 (1,200 people)
+    wo = res.worst_off[res.worst_off["measure"] == "acute_minutes"].set_index("kode")
+    assert list(wo.index) == ["0002"] and wo.loc["0002", "population"] == pytest.approx(150)
+    assert wo.loc["0002", "share_of_group"] == pytest.approx(150 / 1200)
+    assert wo.loc["0002", "no_car_share"] == pytest.approx(0.4)
 
 
 def test_disabled_and_nothing_to_measure(tiny_region):

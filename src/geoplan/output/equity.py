@@ -8,6 +8,9 @@ Files (when the run has at least one measure):
   between/within split per breakdown (tidy: measure, indicator, group, value, population);
 - ``equity_worst_places.csv``: the worst cells and municipalities of every measure, with
   the households without a car of their municipality;
+- ``equity_worst_off.csv``: per measure, the municipalities the worst-off decile lives
+  in (how many, their share of the worst off and of the municipality) with its
+  households without a car;
 - ``equity_deprivation.csv``: per measure and municipality, access beside the four
   social-position indicators, the deprivation index and the households without a car;
 - ``equity_correlations.csv``: Spearman's rho of bad access against each indicator;
@@ -56,6 +59,8 @@ def write_equity(result: EquityResult, run: RunResult, out: OutputFolder) -> Non
     assert result.indicators is not None and result.worst_places is not None
     out.csv(result.indicators, "equity_indicators.csv", float_digits=6)
     out.csv(result.worst_places, "equity_worst_places.csv")
+    if result.worst_off is not None:
+        out.csv(result.worst_off, "equity_worst_off.csv")
     if result.deprivation is not None and result.correlations is not None:
         out.csv(round_table(result.deprivation, digits=8), "equity_deprivation.csv", float_digits=6)
         out.csv(result.correlations, "equity_correlations.csv")
@@ -257,6 +262,9 @@ def report_section(run: RunResult, out: OutputFolder) -> str:
     for name in result.reports:
         parts.append(f"<h3>{html.escape(t(result.labels[name], lang))}</h3>")
         parts.append(table_html(_key_figures(result, name, lang), lang=lang, total_last=False))
+        where = _worst_off_sentence(result, name, lang, pct)
+        if where:
+            parts.append(f"<p>{html.escape(where)}</p>")
         parts.append(f"<h4>{html.escape(t('equity.worst_places', lang, n=REPORT_WORST_CELLS))}</h4>")
         parts.append(table_html(_worst_cells(result, name, lang, REPORT_WORST_CELLS), lang=lang, total_last=False))
         if result.deprivation is not None:
@@ -265,6 +273,22 @@ def report_section(run: RunResult, out: OutputFolder) -> str:
                          f"{html.escape(t('equity.rho_note', lang))}</p>")
             parts.append(table_html(_deprivation_table(result, name, lang), lang=lang, total_last=False))
     return "".join(parts)
+
+
+def _worst_off_sentence(result: EquityResult, name: str, lang: str, pct: str) -> str:
+    """Where the worst off live (the three largest municipalities) and their households without a car."""
+    if result.worst_off is None:
+        return ""
+    w = result.worst_off[result.worst_off["measure"] == name]
+    if w.empty:
+        return ""
+    top = ", ".join(f"{r.municipality} ({fmt_percent(float(r.share_of_worst), lang)})" for r in w.head(3).itertuples())
+    text = t("equity.worst_off_where", lang, pct=pct, n=_fmt(float(w["population"].sum()), lang, digits=0),
+             where=top)
+    if "no_car_share" in w.columns and w["no_car_share"].notna().all():
+        share = float(np.average(w["no_car_share"], weights=w["population"]))
+        text += " " + t("equity.worst_off_no_car", lang, share=fmt_percent(share, lang))
+    return text
 
 
 def _no_car_sentence(result: EquityResult, lang: str) -> str:

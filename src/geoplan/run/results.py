@@ -393,6 +393,10 @@ class EquityResult(StepResult):
         the households without a car.
     correlations
         Per measure and indicator: Spearman's rho between bad access and deprivation.
+    worst_off
+        Per measure and municipality: how many of the worst-off share live there
+        (``population``, ``share_of_worst``, ``share_of_group``) and, when known, the
+        municipality's households without a car.
     notes
         What could not be computed and why (missing land cover, socio-economic table …).
     """
@@ -403,6 +407,7 @@ class EquityResult(StepResult):
     worst_places: pd.DataFrame | None = None
     deprivation: pd.DataFrame | None = None
     correlations: pd.DataFrame | None = None
+    worst_off: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
 
 

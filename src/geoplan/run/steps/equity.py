@@ -174,6 +174,26 @@ def _worst_places(name: str, rep: EquityReport, dep: pd.DataFrame | None) -> pd.
     return df[[c for c in cols if c in df.columns]]
 
 
+def _worst_off(name: str, rep: EquityReport, dep: pd.DataFrame | None, cells: pd.DataFrame) -> pd.DataFrame:
+    """Where the worst-off share lives, per municipality, with its households without a car."""
+    cols = ["measure", "kode", "municipality", "population", "share_of_worst", "share_of_group"]
+    bg = rep.worst_off.by_group
+    if bg is None or bg.empty:
+        return pd.DataFrame(columns=cols)
+    df = bg.reset_index() if "group" not in bg.columns else bg.copy()
+    df = df.rename(columns={"group": "kode", "index": "kode"})
+    names = dict(zip(cells["kode"], cells["navn"], strict=False))
+    df["municipality"] = df["kode"].map(names)
+    df.insert(0, "measure", name)
+    df = df[[c for c in cols if c in df.columns]]
+    if dep is not None:
+        d = dep.set_index("kode")
+        for col in ("households_no_car", "no_car_share"):
+            if col in d.columns:
+                df[col] = df["kode"].map(d[col])
+    return df.sort_values(["population", "kode"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
 def equity(ctx: RunContext) -> EquityResult:
     """The equity report of every measure of the run (nothing written)."""
     sec = ctx.scenario.equity
@@ -215,9 +235,11 @@ def equity(ctx: RunContext) -> EquityResult:
         correlations = pd.concat([r.correlations.assign(measure=n) for n, r in reports.items()
                                   if r.correlations is not None], ignore_index=True)
         correlations.insert(0, "measure", correlations.pop("measure"))
+    worst_off = pd.concat([_worst_off(n, r, dep, cells) for n, r in reports.items()], ignore_index=True)
     headlines = [_headline(n, r, labels[n], sec.worst_share) for n, r in reports.items()]
     return EquityResult(step="equity", reports=reports, labels=labels, indicators=indicators, worst_places=worst,
-                        deprivation=deprivation, correlations=correlations, notes=notes, headlines=headlines)
+                        deprivation=deprivation, correlations=correlations, worst_off=worst_off, notes=notes,
+                        headlines=headlines)
 
 
 def indicator(rep: EquityReport, name: str, group: str = "all") -> float:
