@@ -21,7 +21,7 @@ from geoplan.output.files import OutputFolder
 from geoplan.run.results import GPAccessResult, RunResult
 
 #: Colour limits of the map, in units of the region's mean access (1 = the mean).
-NORM_BANDS: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0, 1.5)
+NORM_BANDS: tuple[float, ...] = (0.2, 0.5, 0.8, 1.0, 1.5)  # one decimal: the legend shows them exactly
 
 
 def _cells_gpkg(run: RunResult, cells: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -55,7 +55,7 @@ def gp_access_map(run: RunResult, result: GPAccessResult, path: Path) -> Path:
     minutes = f"{sec.max_minutes:g}"
     title = t("map_title.gp_access", lang)
     m = new_map(region, lang, title=title, caption=t("map.gp_access_caption", lang, minutes=minutes,
-                                                     method=sec.method, n=len(result.practices)))
+                                                     method=sec.method.upper(), n=len(result.practices)))
     colors = list(reversed(palettes.sequential(len(NORM_BANDS) + 1)))
     layers = [("gp", result.cells, t("map.gp_access_layer", lang))]
     layers += [(k, c, t("map.house_access_layer", lang, houses=t(f"noun.{k}", lang)))
