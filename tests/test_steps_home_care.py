@@ -64,3 +64,17 @@ def test_bad_parameter_is_a_scenario_error(tiny_region):
         tiny_context(tiny_region, home_care={"user_share": 2.0})
     with pytest.raises(ValidationError):
         tiny_context(tiny_region, home_care={"staff_cost": 300})   # unknown key
+
+
+@pytest.mark.parametrize("section", ['[home_care]\nvisit_minutes = -1\n', '[gp_access]\nmethod = "3sfca"\n',
+                                     '[equity]\nworst_share = 2\n[home_care]\n'])
+def test_bad_sections_exit_2_and_write_nothing(tmp_path, monkeypatch, capsys, section):
+    from geoplan.cli import main
+
+    p = tmp_path / "bad.toml"
+    p.write_text('name = "bad"\n' + section, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml" in err and "Traceback" not in err
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["bad.toml"]
