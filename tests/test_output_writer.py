@@ -22,7 +22,7 @@ def _scenario(**extra) -> Scenario:
 
 def test_compute_then_write(tiny_region, tmp_path):
     run = compute_scenario(_scenario(), region=tiny_region)
-    assert list(run.steps) == ["acute", "health_houses"] and run.out is None and run.written == []
+    assert list(run.steps) == ["acute", "health_houses", "equity"] and run.out is None  # equity: every run and run.written == []
     assert set(run.measures) == {"acute", "health_houses"}
     assert [h.key for h in run.headlines][:2] == ["acute_within_30", "acute_mean"]
     assert {"acute", "health_houses", "health_houses.solve", "compute"} <= set(run.timings)

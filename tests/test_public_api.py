@@ -35,7 +35,7 @@ def test_run_scenario_accepts_a_path_and_computes_only(tiny_region, tmp_path, mo
     monkeypatch.chdir(tmp_path)
     result = geoplan.run_scenario(str(p), write=False, region=tiny_region)
     assert isinstance(result, geoplan.RunResult) and result.out is None
-    assert repr(result).startswith("<RunResult 't': steps acute in ") and repr(result).endswith("(not written)>")
+    assert repr(result).startswith("<RunResult 't': steps acute, equity in ") and repr(result).endswith("(not written)>")
     assert sorted(x.name for x in tmp_path.iterdir()) == ["s.toml"]
 
 
@@ -47,7 +47,7 @@ def test_example_script_runs(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     out = r.stdout
     assert out.startswith("<Region 'midtjylland' (Central Denmark Region): 19 municipalities")
-    assert "<RunResult 'baseline': steps acute in" in out
+    assert "<RunResult 'baseline': steps acute, equity in" in out
     assert "% of citizens live within 30 minutes' drive of an acute hospital." in out
     assert "MCLP p=2: [" in out and "(optimal)" in out
     assert list(tmp_path.iterdir()) == []              # write=False: nothing written

@@ -4,6 +4,7 @@
 returns a :class:`Scenario`; every error names the file, the key and the fix.
 """
 
+from geoplan.config.equity import EquitySection, GPAccessSection, HomeCareSection
 from geoplan.config.houses import (
     FrontierSection,
     HousesSection,
@@ -36,8 +37,11 @@ from geoplan.config.scenario import (
 __all__ = [
     "AcuteSection",
     "AmbulanceParams",
+    "EquitySection",
     "FrontierSection",
+    "GPAccessSection",
     "HelicopterParams",
+    "HomeCareSection",
     "HousesSection",
     "JointHousesSection",
     "JointPartSection",

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from geoplan.config.equity import EquitySection, GPAccessSection, HomeCareSection
 from geoplan.config.houses import HousesSection, JointHousesSection
 from geoplan.config.prehospital import PrehospitalSection
 
@@ -103,6 +104,9 @@ class Scenario(_Section):
     health_houses: HousesSection | None = None
     psychiatry_houses: HousesSection | None = None
     joint_houses: JointHousesSection | None = None
+    gp_access: GPAccessSection | None = None
+    home_care: HomeCareSection | None = None
+    equity: EquitySection = Field(default_factory=EquitySection)
     output: OutputSection = Field(default_factory=OutputSection)
     path: Path | None = Field(None, exclude=True)
     _origins: dict[str, Path] = PrivateAttr(default_factory=dict)
@@ -122,9 +126,11 @@ class Scenario(_Section):
 
     @model_validator(mode="after")
     def _something_to_do(self) -> Scenario:
-        if not any([self.acute, self.prehospital, self.health_houses, self.psychiatry_houses, self.joint_houses]):
+        if not any([self.acute, self.prehospital, self.health_houses, self.psychiatry_houses, self.joint_houses,
+                    self.gp_access, self.home_care]):
             raise ValueError(
                 "the scenario has nothing to compute: add at least one of the sections "
-                "[acute], [prehospital], [health_houses], [psychiatry_houses], [joint_houses]"
+                "[acute], [prehospital], [health_houses], [psychiatry_houses], [joint_houses], [gp_access], "
+                "[home_care]"
             )
         return self

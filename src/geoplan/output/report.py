@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from geoplan.i18n import fmt_number, fmt_percent, has_label, t
+from geoplan.output.equity import report_section as equity_report_section
 from geoplan.output.files import OutputFolder
 from geoplan.run.results import RunResult
 
@@ -119,6 +120,7 @@ def write_report(run: RunResult, out: OutputFolder) -> Path:
     plots = sorted(n for n in set(written) if n.endswith(".png"))
     for p in plots:
         parts.append(f"<h2>{html.escape(_title('plot_title', p, lang))}</h2>{png_html(out / p, alt=p)}")
+    parts.append(equity_report_section(run, out))  # equity section (geoplan.output.equity)
     parts.append(f"<h2>{html.escape(t('report.tables', lang))}</h2>")
     tables = [n for n in REPORT_TABLES if n in written] + sorted(
         n for n in set(written) if n.endswith("_by_municipality.csv") and n not in REPORT_TABLES)

@@ -15,7 +15,10 @@ from typing import Any
 
 from geoplan import progress
 from geoplan.output.acute import write_acute
+from geoplan.output.equity import write_equity
 from geoplan.output.files import OutputFolder, staged_directory
+from geoplan.output.gp_access import write_gp_access
+from geoplan.output.home_care import write_home_care
 from geoplan.output.houses import write_houses, write_joint_houses
 from geoplan.output.prehospital import write_prehospital
 from geoplan.run.results import RunResult
@@ -27,6 +30,9 @@ WRITERS: dict[str, Callable[[Any, RunResult, OutputFolder], None]] = {
     "health_houses": write_houses,
     "psychiatry_houses": write_houses,
     "joint_houses": write_joint_houses,
+    "gp_access": write_gp_access,
+    "home_care": write_home_care,
+    "equity": write_equity,
 }
 
 

@@ -21,6 +21,7 @@ from geoplan.errors import ScenarioError
 from geoplan.network.cuts import cut_crossings, resolve_cuts
 from geoplan.region import Region
 from geoplan.routing import AccessModel, CompiledGraph, TravelTimeMatrix
+from geoplan.run.results import StepResult
 
 
 @dataclass(eq=False)
@@ -34,10 +35,14 @@ class RunContext:
     ----------
     scenario, region
         What is run, where.
+    results
+        The results of the steps that ran before (filled by the pipeline, in run order):
+        the steps that measure other steps (``[equity]``, ``[gp_access]`` on houses) read them.
     """
 
     scenario: Scenario
     region: Region
+    results: dict[str, StepResult] = field(default_factory=dict)
     _matrices: dict[tuple[object, ...], TravelTimeMatrix] = field(default_factory=dict, repr=False)
 
     @property

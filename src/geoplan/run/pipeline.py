@@ -38,7 +38,7 @@ def compute_scenario(scenario: Scenario, *, region: Region | None = None) -> Run
     t0 = time.perf_counter()
     region = region if region is not None else load_region(scenario.region)
     ctx = RunContext(scenario=scenario, region=region)
-    results: dict[str, StepResult] = {}
+    results: dict[str, StepResult] = ctx.results  # later steps see earlier results
     timings: dict[str, float] = {}
     for step in STEPS:
         if getattr(scenario, step.section) is None:

@@ -349,11 +349,112 @@ class CompareResult:
     out: Path | None = None
 
 
+@dataclass(kw_only=True)
+class GPAccessResult(StepResult):
+    """The ``[gp_access]`` step: floating-catchment access to general practice (and houses).
+
+    Attributes
+    ----------
+    practices
+        The practices used as supply (``site_id``, ``name``, ``capacity`` = 1, x, y, geometry).
+    cells
+        Per cell (region cells' order): ``cell_id``, ``kode``, ``navn``, ``pop``,
+        ``sites_in_reach``, ``access`` (practices per inhabitant, 0 = none in reach),
+        ``access_norm`` (1 = the region's mean), ``per_1000``, ``nearest_minutes``.
+    table
+        By municipality then the region: population, practices in the municipality,
+        ``mean_per_1000``, ``mean_norm``, ``zero_access_pop`` / ``_share``,
+        ``mean_nearest_minutes``, and households without a car beside it when known.
+    summary
+        Method, catchment, decay, shares (the model's :meth:`summary`) and the capacity note.
+    houses
+        Step name of the houses → the same per-cell frame for the houses (capacity per
+        house from the houses section), when a houses step ran and ``houses`` is on.
+    houses_tables
+        Step name of the houses → the municipality table for them.
+    """
+
+    practices: gpd.GeoDataFrame
+    cells: pd.DataFrame
+    table: pd.DataFrame
+    summary: dict[str, Any]
+    houses: dict[str, pd.DataFrame] = field(default_factory=dict)
+    houses_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class EquityResult(StepResult):
+    """The ``[equity]`` step: the equity report of every measure the run has.
+
+    Attributes
+    ----------
+    reports
+        Measure name (``acute_minutes``, ``ambulance_response_minutes``, ``gp_access``,
+        ``house_minutes:<step>`` …) → :class:`geoplan.measures.equity.EquityReport`.
+    labels
+        Measure name → i18n key of its title.
+    indicators
+        All measures' :func:`~geoplan.measures.equity.equity_table` rows in one tidy table.
+    worst_places
+        The worst cells and municipalities of every measure (``measure``, ``level`` first).
+    deprivation
+        Per measure and municipality: access beside the social-position indicators and
+        the households without a car.
+    correlations
+        Per measure and indicator: Spearman's rho between bad access and deprivation.
+    worst_off
+        Per measure and municipality: how many of the worst-off share live there
+        (``population``, ``share_of_worst``, ``share_of_group``) and, when known, the
+        municipality's households without a car.
+    notes
+        What could not be computed and why (missing land cover, socio-economic table …).
+    """
+
+    reports: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    indicators: pd.DataFrame | None = None
+    worst_places: pd.DataFrame | None = None
+    deprivation: pd.DataFrame | None = None
+    correlations: pd.DataFrame | None = None
+    worst_off: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class HomeCareResult(StepResult):
+    """The ``[home_care]`` step: care at home against care in the nearest house.
+
+    Attributes
+    ----------
+    parameters
+        The :class:`geoplan.measures.home_care.HomeCareParameters` used (defaults + scenario).
+    houses
+        The houses (``site_id``, ``name``, x, y) the citizens travel to and staff drive from.
+    houses_source
+        ``"chosen"`` (this run's health-houses step) or ``"existing"`` (fact table).
+    cells
+        Per cell (region cells' order) the columns of
+        :func:`~geoplan.measures.home_care.compare_home_care` plus ``navn`` and ``no_car_share``.
+    table
+        By municipality then the region: users, visits, costs, cheaper, share of users
+        for whom home is cheaper.
+    """
+
+    parameters: Any
+    houses: pd.DataFrame
+    houses_source: str
+    cells: pd.DataFrame
+    table: pd.DataFrame
+
+
 __all__ = [
     "AcuteResult",
     "CompareResult",
     "CellMeasure",
+    "EquityResult",
+    "GPAccessResult",
     "Headline",
+    "HomeCareResult",
     "HousesResult",
     "JointHousesResult",
     "PrehospitalResult",

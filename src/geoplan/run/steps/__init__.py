@@ -56,6 +56,9 @@ STEPS: tuple[Step, ...] = (
     Step("health_houses", "geoplan.run.steps.houses:health_houses"),
     Step("psychiatry_houses", "geoplan.run.steps.houses:psychiatry_houses"),
     Step("joint_houses", "geoplan.run.steps.houses:joint_houses"),
+    Step("gp_access", "geoplan.run.steps.gp_access:gp_access"),      # after the houses (access to them too)
+    Step("home_care", "geoplan.run.steps.home_care:home_care"),      # after [health_houses] (its houses)
+    Step("equity", "geoplan.run.steps.equity:equity"),               # last: measures the steps before it
 )
 
 __all__ = ["STEPS", "Step"]
