@@ -344,7 +344,10 @@ def main(argv: list[str] | None = None) -> int:
     f0 = fit(xs, xb, y, weights=ww, share_bounds=(0.0, 0.0))
     cv0 = cross_validate(xs, xb, y, weights=ww, share_bounds=(0.0, 0.0))
     free = fit(xs, xb, y, weights=ww, share_bounds=(0.0, 0.0), factor_bounds=(0.3, 10.0))
+    free_sb = fit(xs, xb, y, weights=ww, factor_bounds=(0.3, 10.0))
     print(f"postcodes in the fit: {f.n} (>= {sec.validation.min_trips} trips, no ferry)")
+    print(f"unbounded factor, with standby share:            delay {free_sb.delay_min:.2f}  factor {free_sb.speed_factor:.3f}  "
+          f"share {free_sb.standby_share:.3f}  MAE {free_sb.mae:.3f}")
     print(f"unbounded single factor, no standby (old model): delay {free.delay_min:.2f}  factor {free.speed_factor:.3f}  "
           f"MAE {free.mae:.3f}  bias {free.bias:+.3f}  worst {free.worst:.2f}")
     print(f"factor bounded {FACTOR_BOUNDS}, no standby:           delay {f0.delay_min:.2f}  factor {f0.speed_factor:.3f}  "
@@ -356,6 +359,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  5-fold (seed {SEED}) out-of-sample MAE {cv['mae']:.3f}  bias {cv['bias']:+.3f}  worst {cv['worst']:.2f}")
     for i, ff in enumerate(cv["folds"]):
         print(f"    fold {i}: delay {ff.delay_min:.2f} factor {ff.speed_factor:.3f} share {ff.standby_share:.3f}")
+    pred = predict(xs, xb, delay_min=f.delay_min, speed_factor=f.speed_factor, standby_share=f.standby_share)
+    res = pd.DataFrame({"postcode": m["postcode"].to_numpy()[use], "measured": y, "modelled": pred,
+                        "error": pred - y}).sort_values("error", key=np.abs, ascending=False, kind="mergesort")
+    print("largest errors (modelled - measured, min): " + ", ".join(
+        f"{r.postcode} {r.error:+.1f}" for r in res.head(8).itertuples()))
     b = b_priority_check(data, f)
     if b.get("n"):
         print(f"B-priority check (medians, {b['n']} postcodes >= 50 B trips): model - B median MAE {b['mae']:.2f}, "
