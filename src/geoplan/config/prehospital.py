@@ -53,6 +53,13 @@ class AmbulanceParams(_Params):
     speed_factor: float = Field(
         1.2, gt=0.3, le=3.0, description="free-flow road time / blue-light road time"
     )
+    standby_share: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="share of calls at which an ambulance is pre-positioned at the selected stations "
+        "without staffed hours (forward bases, 'fremskudte placeringer'); 0 = never",
+    )
 
     _hours = field_validator("hours")(_check_hours_specs)
 

@@ -15,7 +15,11 @@ dispatch centre (AMK), the clock the regions publish.
   means never staffed). ``drive`` is the free-flow time on the road graph
   (access legs included); ``speed_factor`` stands for blue-light driving and
   applies to road legs only — ferry crossings and waiting times are not sped
-  up (:func:`emergency_graph`).
+  up (:func:`emergency_graph`). Forward bases (stations without staffed
+  hours, "fremskudte placeringer") hold an ambulance pre-positioned by the
+  dispatch centre for a share ``standby_share`` of the calls; then the drive
+  starts at the nearest of stations and forward bases (:func:`with_standby`).
+  Calibrated with bounds (factor 1.0-1.6) by :mod:`geoplan.prehospital.calibrate`.
 - **Physician car** (akutlægebil): the same, from its bases, with its own
   turnout and speed factor.
 - **Helicopter**: ``call_handling + launch delay (day or night value) +
@@ -204,6 +208,42 @@ def nearest_available(
     return t, j
 
 
+def with_standby(
+    minutes: np.ndarray,
+    *,
+    available: np.ndarray,
+    standby: np.ndarray | None,
+    share: float,
+    delay_min: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Expected response when forward bases hold a pre-positioned ambulance a ``share`` of the time.
+
+    The dispatch centre (AMK) moves free ambulances to forward bases
+    ("fremskudte placeringer") that have no crew of their own. With
+    probability ``share`` a call finds an ambulance waiting at the ``standby``
+    sites too, and the nearest unit of stations ∪ standby bases drives;
+    otherwise the nearest staffed station does::
+
+        delay + (1 - share) · min_station + share · min(min_station, min_standby)
+
+    ``share = 0`` (or no standby site) is :func:`nearest_available` exactly.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Expected minutes per row and the column of the nearest *staffed*
+        station (the unit that serves when no forward base is manned).
+    """
+    t, j = nearest_available(minutes, available=available, delay_min=delay_min)
+    if standby is None or share <= 0:
+        return t, j
+    sb = np.asarray(standby, dtype=bool) & ~np.asarray(available, dtype=bool)
+    if not sb.any():
+        return t, j
+    ts, _ = nearest_available(minutes, available=sb, delay_min=delay_min)
+    return (1.0 - share) * t + share * np.minimum(t, ts), j
+
+
 # =============================================================================== helicopter
 
 
@@ -251,6 +291,9 @@ class Calibration:
         ``"equal"`` or ``"trips"``.
     r2, rmse
         Fit quality (weighted as the fit was).
+    standby_share
+        Share of calls with a unit pre-positioned at the forward bases
+        (:func:`with_standby`; 0 for :func:`calibrate_linear`).
     """
 
     delay_min: float
@@ -259,6 +302,7 @@ class Calibration:
     weights: str
     r2: float
     rmse: float
+    standby_share: float = 0.0
 
 
 def calibrate_linear(
@@ -621,4 +665,5 @@ __all__ = [
     "sites_to_cells",
     "target_shares",
     "validation_metrics",
+    "with_standby",
 ]

@@ -67,7 +67,6 @@ from geoplan.prehospital import (
     assign_points_to_areas,
     available_mask,
     calibrate_delay,
-    calibrate_linear,
     graph_has_ferries,
     group_weighted_mean,
     helicopter_minutes,
@@ -78,7 +77,9 @@ from geoplan.prehospital import (
     sites_to_cells,
     target_shares,
     validation_metrics,
+    with_standby,
 )
+from geoplan.prehospital.calibrate import calibrate_bounded
 from geoplan.routing import CompiledGraph
 from geoplan.run.context import RunContext, cells_frame, municipality_names
 from geoplan.run.results import CellMeasure, Headline, PrehospitalResult
@@ -303,15 +304,16 @@ def _evaluate_hour(
     out: dict[str, np.ndarray] = {}
     amb_open = available_mask(stations["hours"], hour=hour, weekday=wd)
     E = roads.emergency("ambulance stations", stations, factor)
-    out["ambulance"], j = nearest_available(E, available=amb_open, delay_min=delay)
+    sb, q = _standby(ctx, stations), sec.ambulance.standby_share
+    out["ambulance"], j = with_standby(E, available=amb_open, standby=sb, share=q, delay_min=delay)
     out["ambulance_site"] = _ids(stations, j)
     pb = sec.priority_b
     if pb.speed_factor is None or pb.speed_factor == factor:
         out["priority_b"] = out["ambulance"] + pb.extra_delay_min
     else:
         Eb = roads.emergency("ambulance stations", stations, pb.speed_factor)
-        out["priority_b"], _ = nearest_available(
-            Eb, available=amb_open, delay_min=delay + pb.extra_delay_min
+        out["priority_b"], _ = with_standby(
+            Eb, available=amb_open, standby=sb, share=q, delay_min=delay + pb.extra_delay_min
         )
     n = len(ctx.cells)
     if sec.physician_car.enabled and len(cars):
@@ -353,6 +355,16 @@ def _evaluate_hour(
         np.isfinite(out["first"]), np.asarray(RESOURCES, dtype=object)[first_i], ""
     )
     return out
+
+
+def _standby(ctx: RunContext, stations: pd.DataFrame) -> np.ndarray:
+    """Selected stations without staffed hours in the fact table (forward bases, where AMK may
+    pre-position a unit; ``ambulance.standby_share``). A scenario that staffs them for some hours
+    (``ambulance.hours``) keeps them as standby bases for the other hours."""
+    table = ctx.region.facilities("ambulance_stations")
+    empty = table["hours"].fillna("").astype(str).str.strip() == ""
+    base = dict(zip(table["station_id"], empty, strict=True))
+    return stations["site_id"].map(base).fillna(False).astype(bool).to_numpy()
 
 
 def _ids(sites: pd.DataFrame, j: np.ndarray) -> np.ndarray:
@@ -463,13 +475,16 @@ def _validation(
     F = roads.free("ambulance stations", stations)
     opens = [available_mask(stations["hours"], hour=h, weekday=sec.weekday) for h in v.hours]
 
-    # free-flow drive to the nearest available station, averaged over the validation hours
-    drive = np.mean([nearest_available(F, available=o)[0] for o in opens], axis=0)
+    sb, q = _standby(ctx, stations), sec.ambulance.standby_share
+    # free-flow drive to the nearest available station (or, a share q of the time, a manned
+    # forward base), averaged over the validation hours
+    drive = np.mean([with_standby(F, available=o, standby=sb, share=q)[0] for o in opens], axis=0)
 
-    def modelled(delay: float, factor: float) -> np.ndarray:
+    def modelled(delay: float, factor: float, share: float = q) -> np.ndarray:
         E = roads.emergency("ambulance stations", stations, factor)
         return np.mean(
-            [nearest_available(E, available=o, delay_min=delay)[0] for o in opens], axis=0
+            [with_standby(E, available=o, standby=sb, share=share, delay_min=delay)[0] for o in opens],
+            axis=0,
         )
 
     scen_delay, scen_factor = sec.ambulance_delay_min, sec.ambulance.speed_factor
@@ -524,14 +539,18 @@ def _validation(
     df["note"] = notes
 
     fit_rows = df[df["in_fit"]]
-    fit = calibrate_linear(
-        fit_rows["drive_minutes"],
-        fit_rows["measured_minutes"],
-        weights=fit_rows["trips"] if v.weights == "trips" else None,
-        label=v.weights,
+    # bounded fit of delay, factor (1.0-1.6) and standby share: geoplan.prehospital.calibrate
+    drive_st = np.mean([with_standby(F, available=o, standby=sb, share=0.0)[0] for o in opens], axis=0)
+    drive_sb = np.mean([with_standby(F, available=o, standby=sb, share=1.0)[0] for o in opens], axis=0)
+    x_st = fit_rows["postcode"].map(group_weighted_mean(drive_st, pop, g)).to_numpy(float)
+    x_sb = fit_rows["postcode"].map(group_weighted_mean(drive_sb, pop, g)).to_numpy(float)
+    fit = calibrate_bounded(
+        x_st, x_sb, fit_rows["measured_minutes"].to_numpy(float),
+        weights=fit_rows["trips"].to_numpy(float) if v.weights == "trips" else None, label=v.weights,
     )
     if v.apply_fit:
-        cell_cal = modelled(fit.delay_min, fit.speed_factor)
+        q = fit.standby_share
+        cell_cal = modelled(fit.delay_min, fit.speed_factor, q)
         df["modelled_minutes"] = df["postcode"].map(group_weighted_mean(cell_cal, pop, g))
         used_delay, used_factor = fit.delay_min, fit.speed_factor
     else:
@@ -539,7 +558,7 @@ def _validation(
     df["error"] = df["modelled_minutes"] - df["measured_minutes"]
     df["error_uncalibrated"] = df["modelled_uncalibrated_minutes"] - df["measured_minutes"]
     # the fresh fit's own error, and a fit of the delay alone with the textbook factor (exact, ferries included)
-    fit_cells = cell_cal if v.apply_fit else modelled(fit.delay_min, fit.speed_factor)
+    fit_cells = cell_cal if v.apply_fit else modelled(fit.delay_min, fit.speed_factor, fit.standby_share)
     df["_fit"] = df["postcode"].map(group_weighted_mean(fit_cells, pop, g))
     delay_only = calibrate_delay(
         fit_rows["drive_minutes"],
@@ -773,6 +792,7 @@ def _validation_document(sec: PrehospitalSection, val: dict[str, Any]) -> dict[s
             "weights": fit.weights,
             "r2": fit.r2,
             "rmse": fit.rmse,
+            "standby_share": fit.standby_share,
             "turnout_min_for_scenario": fit.delay_min - sec.call_handling_min,
         },
         "metrics": json.loads(val["summary"].to_json(orient="records")),
