@@ -115,12 +115,13 @@ def test_failed_run_leaves_previous_output(tmp_path, capsys):
     out = tmp_path / "run"
     out.mkdir()
     (out / "old.txt").write_text("previous complete run")
+    (out / ".geoplan-output").write_text("a folder geoplan wrote")
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "bad"\n[acute]\nexclude = ["no_such_hospital"]\n', encoding="utf-8")
     assert main(["-q", "run", str(bad), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "unknown facility ['no_such_hospital']" in err and "hospitals.csv" in err
-    assert sorted(p.name for p in out.iterdir()) == ["old.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [".geoplan-output", "old.txt"]
     assert not any(p.name.startswith(".run.") for p in tmp_path.iterdir())  # no staging folder left
 
 

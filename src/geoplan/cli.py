@@ -8,7 +8,10 @@ message (file, field, fix) and exits with status 2 — never a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from geoplan import __version__, progress
@@ -16,9 +19,13 @@ from geoplan.errors import GeoplanError
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from geoplan.run.pipeline import run_scenario
+    from geoplan.config import load_scenario
+    from geoplan.output.files import check_output_dir
+    from geoplan.run.pipeline import default_output_dir, run_scenario
 
-    result = run_scenario(args.scenario, out=Path(args.out) if args.out else None)
+    sc = load_scenario(args.scenario)
+    out = check_output_dir(Path(args.out) if args.out is not None else default_output_dir(sc))  # before computing
+    result = run_scenario(sc, out=out)
     print(f"Wrote {len(result.written)} outputs to {result.out} in {result.timings['total']:.1f} s:")
     for name in sorted(set(result.written)):
         print(f"  {name}")
@@ -27,10 +34,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from geoplan.config import load_scenario
-    from geoplan.run.compare import compare_scenarios
+    from geoplan.output.files import check_output_dir
+    from geoplan.run.compare import compare_scenarios, default_compare_dir
 
     a, b = load_scenario(args.a), load_scenario(args.b)
-    result = compare_scenarios(a, b, out=Path(args.out) if args.out else None)
+    out = check_output_dir(Path(args.out) if args.out is not None else default_compare_dir(a, b))
+    result = compare_scenarios(a, b, out=out)
     print(f"Wrote comparison to {result.out} ({len(result.parameters)} parameters differ)")
     return 0
 
@@ -164,19 +173,40 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _terminate(signum: int, frame: object) -> None:
+    from geoplan.output.files import Interrupted
+
+    raise Interrupted()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     progress.enable(not args.quiet)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)   # SIGTERM cleans up like Ctrl-C
     try:
         code: int = args.func(args)
         return code
     except GeoplanError as exc:
         print(f"geoplan: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("geoplan: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        from geoplan.output.files import Interrupted
+
+        terminated = isinstance(exc, Interrupted)
+        print(f"geoplan: {'terminated' if terminated else 'interrupted'}; nothing was written", file=sys.stderr)
+        return 143 if terminated else 130
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            print(f"geoplan: error: the disk is full ({exc.filename or 'while writing'})\n"
+                  "  fix: free some disk space, or write to another disk", file=sys.stderr)
+            return 2
+        raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

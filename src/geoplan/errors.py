@@ -40,6 +40,12 @@ class InputError(GeoplanError):
         super().__init__(msg)
 
 
+class OutputError(InputError):
+    """An output location geoplan must not or cannot write: a folder of the user's own files,
+    an existing file, ``/``, the working directory, a read-only place, a full disk, a name
+    too long, or a folder another run is writing."""
+
+
 class DataMissingError(GeoplanError):
     """An input of the region manifest is not in the data directory."""
 
