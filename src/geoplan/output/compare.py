@@ -26,6 +26,7 @@ import pandas as pd
 from geoplan.i18n import t
 from geoplan.output import maps
 from geoplan.output.files import OutputFolder
+from geoplan.output.tables import RunFolder
 from geoplan.run.results import AcuteResult, CompareResult, RunResult
 
 DIFF_BANDS = [-15.0, -5.0, -0.5, 0.5, 5.0, 15.0]
@@ -47,13 +48,14 @@ def parameters_table(result: CompareResult) -> pd.DataFrame:
 
 def write_comparison(result: CompareResult, folder: Path, *, sub: tuple[str, str]) -> list[str]:
     """Write the comparison files into ``folder`` (the runs are in its sub-folders ``sub``)."""
-    out = OutputFolder(Path(folder))
+    out = RunFolder(Path(folder))
     lang = result.a.lang
     for key, table in result.tables.items():
         out.csv(table, f"compare_{key}_by_municipality.csv")
         if result.a.scenario.output.maps:
             _compare_maps(result, key=key, out=out, lang=lang)
     out.csv(parameters_table(result), "compare_parameters.csv")
+    out.finish(lang=lang)
     _write_compare_report(result, out, sub=sub, lang=lang)
     return out.written
 
@@ -106,7 +108,7 @@ def _compare_maps(result: CompareResult, *, key: str, out: OutputFolder, lang: s
 
 
 def _write_compare_report(result: CompareResult, out: OutputFolder, *, sub: tuple[str, str], lang: str) -> None:
-    from geoplan.output.report import CSS, table_html
+    from geoplan.output.report import CSS, _computed, table_html
 
     a, b = result.a.scenario, result.b.scenario
     written = list(out.written)
@@ -131,7 +133,7 @@ def _write_compare_report(result: CompareResult, out: OutputFolder, *, sub: tupl
     parts.append(f"<h2>{t('report.tables', lang)}</h2>")
     for n in written:
         if n.endswith("_by_municipality.csv"):
-            df = pd.read_csv(out / n, dtype={"kode": str}, keep_default_na=False, na_values=[""])
+            df = _computed(out, n)
             cols = ["municipality", "population"] + [c for c in df.columns if c.startswith(("gain_", "lose_"))] + [
                 "mean_minutes_a", "mean_minutes_b", "mean_change_minutes"]
             parts.append(f"<h3>{html.escape(n)}</h3>" + table_html(df, lang=lang, columns=cols))

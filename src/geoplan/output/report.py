@@ -95,6 +95,14 @@ def _title(group: str, name: str, lang: str) -> str:
     return t(key, lang) if has_label(key) else name
 
 
+def _computed(out: OutputFolder, name: str) -> pd.DataFrame:
+    """A table as its step computed it (short names, totals last); read back when not at hand."""
+    computed = getattr(out, "computed", {})
+    if name in computed:
+        return computed[name]
+    return pd.read_csv(out / name, dtype={"kode": str}, keep_default_na=False, na_values=[""])
+
+
 def write_report(run: RunResult, out: OutputFolder) -> Path:
     """Write ``report.html`` for a run whose other files are already in ``out``."""
     lang = run.lang
@@ -123,7 +131,7 @@ def write_report(run: RunResult, out: OutputFolder) -> Path:
     tables = [n for n in REPORT_TABLES if n in written] + sorted(
         n for n in set(written) if n.endswith("_by_municipality.csv") and n not in REPORT_TABLES)
     for name in tables:
-        df = pd.read_csv(out / name, dtype={"kode": str}, keep_default_na=False, na_values=[""])
+        df = _computed(out, name)
         parts.append(f"<h3>{html.escape(_title('report_table', name, lang))}</h3>")
         parts.append(table_html(df, lang=lang, columns=REPORT_TABLES.get(name)))
     others = sorted(n for n in set(written) if n.endswith((".csv", ".gpkg", ".json")) and n not in tables)
