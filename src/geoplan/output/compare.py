@@ -26,11 +26,13 @@ import pandas as pd
 from geoplan.i18n import t
 from geoplan.output import maps
 from geoplan.output.files import OutputFolder
+from geoplan.output.palettes import diverging
 from geoplan.output.tables import RunFolder
 from geoplan.run.results import AcuteResult, CompareResult, RunResult
 
 DIFF_BANDS = [-15.0, -5.0, -0.5, 0.5, 5.0, 15.0]
-DIFF_COLORS = ["#1a9850", "#66bd63", "#d9ef8b", "#f7f7f7", "#fee08b", "#f46d43", "#a50026"]
+#: Shorter = blue, longer = red (ColorBrewer RdBu, colour-blind safe; palettes.toml ``diverging.delta``).
+DIFF_COLORS = list(diverging(7))
 
 
 def _value(v: Any) -> str:

@@ -122,9 +122,14 @@ def write_report(run: RunResult, out: OutputFolder) -> Path:
     if maps:
         parts.append(f"<h2>{html.escape(t('report.maps', lang))}</h2><ul class='maps'>")
         for m in maps:
-            parts.append(f"<li><a href='{html.escape(m)}'>{html.escape(_title('map_title', m, lang))}</a></li>")
+            stem = Path(m).stem
+            still = "".join(f" · <a href='{html.escape(f)}'>{f.rsplit('.', 1)[1].upper()}</a>"
+                            for f in (f"{stem}.png", f"{stem}.pdf") if f in written)
+            parts.append(f"<li><a href='{html.escape(m)}'>{html.escape(_title('map_title', m, lang))}</a>"
+                         f"{still}</li>")
         parts.append(f"</ul><p class='caption'>{html.escape(t('report.offline_note', lang))}</p>")
-    plots = sorted(n for n in set(written) if n.endswith(".png"))
+    static = {f"{Path(m).stem}.png" for m in maps} | {f"{Path(m).stem}.pdf" for m in maps}
+    plots = sorted(n for n in set(written) if n.endswith(".png") and n not in static)
     for p in plots:
         parts.append(f"<h2>{html.escape(_title('plot_title', p, lang))}</h2>{png_html(out / p, alt=p)}")
     parts.append(f"<h2>{html.escape(t('report.tables', lang))}</h2>")

@@ -72,7 +72,10 @@ def _work(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
 
 
 def _union(geoms: np.ndarray[Any, Any]) -> shapely.Geometry:
-    out = shapely.coverage_union_all(geoms)
+    try:
+        out = shapely.coverage_union_all(geoms)
+    except shapely.errors.GEOSException:  # not a clean coverage (cells clipped at the coast)
+        return shapely.union_all(geoms)
     if abs(out.area - float(shapely.area(geoms).sum())) > 1e-6 * max(out.area, 1.0):
         out = shapely.union_all(geoms)
     return out

@@ -102,7 +102,14 @@ class RunFolder(OutputFolder):
         return path
 
     def finish(self, *, lang: str) -> None:
-        """Write ``tables.xlsx`` and ``data_dictionary.csv`` for everything written so far."""
+        """Write ``tables.xlsx`` and ``data_dictionary.csv`` for everything written so far.
+
+        Files the map writers put beside their HTML (the static ``.png``/``.pdf`` of each map)
+        are recorded first, so ``written`` lists everything in the (staging) folder.
+        """
+        for p in sorted(self.path.iterdir()):
+            if p.is_file() and not p.name.startswith(".") and p.name not in self.written:
+                self.written.append(p.name)
         if self.tables:
             write_workbook(self.tables, self.add(WORKBOOK), totals=self.totals, lang=lang)
         described: dict[str, pd.DataFrame | list[str]] = {}
