@@ -129,7 +129,7 @@ def answer_sections(run: RunResult, lang: str) -> list[str]:
                                              "mean_minutes_served"], total_last=False))
             if res.frontier is not None and len(res.frontier):
                 f = res.frontier.copy()
-                f["p"] = f["p"].astype(int)
+                f["p"] = f["p"].astype(int).astype(str)
                 total = float(run.cells["pop"].sum())
                 f["covered_population"] = f["covered_share"] * total
                 f["gain_population"] = f["marginal_gain"] * total
