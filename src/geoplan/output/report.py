@@ -30,7 +30,7 @@ th,td{border-bottom:1px solid #e3e8ee;padding:.28rem .5rem;text-align:right}
 th:first-child,td:first-child{text-align:left} th{background:#f6f8fa;position:sticky;top:0}
 tr.total td{font-weight:700;border-top:2px solid #9aa7b4}
 ul.maps li{margin:.3rem 0} img.plot{max-width:100%;border:1px solid #e3e8ee}
-.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;max-width:100%}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;max-width:100%} li a{overflow-wrap:anywhere}
 @media (max-width:600px){body{margin:1rem auto;padding:0 .6rem}h1{font-size:1.3rem}
 .headline .value{font-size:1.4rem}table{font-size:.8rem}th,td{padding:.2rem .3rem}}
 """

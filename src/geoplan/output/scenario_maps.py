@@ -407,7 +407,7 @@ def prehospital_map(run: RunResult, result: PrehospitalResult, path: Path) -> Pa
     cell_gdf = result.cells
     m = maps.base_map(boundary=run.region.boundary, municipalities=run.region.municipalities,
                       title=map_heading(run, t("map.prehospital_title", lang),
-                                        hour=result.by_hour[0] if len(result.by_hour) else None),
+                                        hour=next(iter(result.by_hour), None)),
                       caption=scenario_caption(run, t("map.prehospital_caption", lang)), lang=lang)
     res_label = {r: t(f"resource.{r}", lang) for r in RESOURCES}
     for i, h in enumerate(result.by_hour):
@@ -450,8 +450,8 @@ def prehospital_map(run: RunResult, result: PrehospitalResult, path: Path) -> Pa
         maps.add_facilities(m, result.helicopters, kind="helicopter_base", name=t("map.helicopter_bases", lang),
                             popup_fields={"site_id": t("field.id", lang)}, lang=lang)
     maps.save_map(m, path)
-    if len(result.by_hour):
-        h0 = result.by_hour[0]
+    h0 = next(iter(result.by_hour), None)
+    if h0 is not None:
         write_static(run, path, cell_gdf[["pop", "geometry"]].assign(first=cell_gdf[f"first_h{h0:02d}"]),
                      column="first", limits=list(sec.bands),
                      title=map_heading(run, t("map.prehospital_title", lang), hour=h0),
