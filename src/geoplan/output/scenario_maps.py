@@ -17,6 +17,7 @@ import pandas as pd
 
 from geoplan.i18n import t
 from geoplan.output import maps
+from geoplan.output.catchments import add_catchment_layers
 from geoplan.output.palettes import sequential
 from geoplan.region import Region
 from geoplan.run.results import (
@@ -218,6 +219,7 @@ def acute_access_map(run: RunResult, result: AcuteResult, path: Path) -> Path:
                             name=t("layer.municipalities", lang), tooltip_fields=fields, lang=lang, show=False)
     add_hospitals(m, region, result.sites, lang=lang)
     add_closed_hospitals(run, result, m)
+    add_catchment_layers(m, run, result)
     maps.save_map(m, path)
     write_static(run, path, cells, column="minutes", limits=bands, title=map_heading(run, title, hour=hour),
                  subtitle=scenario_caption(run, acute_changes(run, result)), sites=_acute_static_sites(run, result),
@@ -361,6 +363,7 @@ def houses_map(run: RunResult, result: HousesResult, path: Path) -> Path:
     rest = result.candidates[~result.candidates["site_id"].isin(sites["site_id"])]
     if not rest.empty:
         maps.add_facilities(m, rest, kind="candidate_site", name=t("kind.candidate_site", lang), lang=lang, show=False)
+    add_catchment_layers(m, run, result)
     maps.save_map(m, path)
     write_static(run, path, cells, column="minutes", limits=_house_bands(max_minutes),
                  title=map_heading(run, t("map.houses_title", lang, n=len(sites), houses=houses), hour=None),
@@ -449,6 +452,7 @@ def prehospital_map(run: RunResult, result: PrehospitalResult, path: Path) -> Pa
     if len(result.helicopters):
         maps.add_facilities(m, result.helicopters, kind="helicopter_base", name=t("map.helicopter_bases", lang),
                             popup_fields={"site_id": t("field.id", lang)}, lang=lang)
+    add_catchment_layers(m, run, result)
     maps.save_map(m, path)
     h0 = next(iter(result.by_hour), None)
     if h0 is not None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from geoplan import progress
 from geoplan.output.acute import write_acute
+from geoplan.output.catchments import write_catchments
 from geoplan.output.files import OutputFolder, staged_directory
 from geoplan.output.houses import write_houses, write_joint_houses
 from geoplan.output.prehospital import write_prehospital
@@ -41,6 +42,7 @@ def write_results(run: RunResult, out: OutputFolder) -> None:
     folder = RunFolder.around(out)
     for name, result in run.steps.items():
         WRITERS[name](result, run, folder)
+        write_catchments(name, result, run, folder)
     folder.finish(lang=run.lang)
     if run.scenario.output.report:
         from geoplan.output.report import write_report
