@@ -93,9 +93,12 @@ def test_data_check_ok(capsys):
     assert "All required inputs are present" in capsys.readouterr().out
 
 
-def test_run_baseline_is_deterministic(tmp_path):
+def test_run_baseline_is_deterministic(tmp_path, capsys):
     a, b = tmp_path / "a", tmp_path / "b"
     assert main(["-q", "run", str(ROOT / "scenarios" / "baseline.toml"), "--out", str(a)]) == 0
+    said = capsys.readouterr().out  # the terminal follows the scenario's language (da): headlines first
+    assert said.startswith(("8", "7", "9")) and "af borgerne bor inden for 30 minutters kørsel" in said
+    assert "Skrev " in said and "Wrote" not in said
     assert main(["-q", "run", str(ROOT / "scenarios" / "baseline.toml"), "--out", str(b)]) == 0
     for name in ("acute_access_by_municipality.csv", "acute.html", "report.html"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name

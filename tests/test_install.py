@@ -84,7 +84,7 @@ def test_baseline_runs_from_another_folder(installed):
     work = tmp / "work" / "planning"
     work.mkdir(parents=True, exist_ok=True)
     r = _run([str(geoplan_script), "-q", "run", "scenarios/baseline.toml"], cwd=work, env=_env())
-    assert "Wrote" in r.stdout
+    assert "Skrev" in r.stdout and "af borgerne bor inden for 30 minutters" in r.stdout  # Danish scenario
     table = pd.read_csv(work / "maps" / "baseline" / "acute_access_by_municipality.csv", dtype={"municipality_code": str},
                         keep_default_na=False)
     total = pd.read_csv(work / "maps" / "baseline" / "acute_access_by_municipality_total.csv")

@@ -142,3 +142,10 @@ def test_danish_outputs_hold_no_english_labels(runs):
             re.findall(r'"name":\s*"([^"]*)"', page))
         found = sorted(e for e in english if re.search(rf"(?<!\w){re.escape(e)}(?!\w)", text))
         assert found == [], (name, found)
+
+
+def test_hospital_popups_list_functions_and_hours(runs):
+    run, out = runs["da"]
+    page = (out / "acute.html").read_text(encoding="utf-8")
+    # Hospital A has PCI, opening hours 00-24 (tiny region)
+    assert "PCI (blodprop i hjertet)" in page and "Funktioner" in page and "00-24" in page

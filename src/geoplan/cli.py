@@ -16,10 +16,15 @@ from geoplan.errors import GeoplanError
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from geoplan.i18n import fmt_number, t
     from geoplan.run.pipeline import run_scenario
 
     result = run_scenario(args.scenario, out=Path(args.out) if args.out else None)
-    print(f"Wrote {len(result.written)} outputs to {result.out} in {result.timings['total']:.1f} s:")
+    lang = result.lang
+    for h in result.headlines:  # the answer first, in the scenario's language
+        print(h.text(lang))
+    print(t("terminal.wrote", lang, n=len(set(result.written)), out=result.out,
+            seconds=fmt_number(result.timings["total"], lang, digits=1)))
     for name in sorted(set(result.written)):
         print(f"  {name}")
     return 0
@@ -30,8 +35,13 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from geoplan.run.compare import compare_scenarios
 
     a, b = load_scenario(args.a), load_scenario(args.b)
+    from geoplan.i18n import t
+
     result = compare_scenarios(a, b, out=Path(args.out) if args.out else None)
-    print(f"Wrote comparison to {result.out} ({len(result.parameters)} parameters differ)")
+    lang = result.a.lang
+    for h in result.headlines:
+        print(h.text(lang))
+    print(t("terminal.wrote_compare", lang, out=result.out, n=len(result.parameters)))
     return 0
 
 

@@ -160,7 +160,8 @@ HOSPITAL_KINDS = {"acute": "acute_hospital", "neighbour_acute": "neighbour_hospi
 def add_hospitals(m: folium.Map, region: Region, sites: pd.DataFrame, *, lang: str,
                   all_hospitals: bool = True) -> None:
     """Markers for the open acute sites, and (optionally) the region's other hospitals."""
-    popup = {"name": t("field.name", lang), "opening_hours": t("field.opening_hours", lang)}
+    popup = {"name": t("field.name", lang), "opening_hours": t("field.opening_hours", lang),
+             "functions": t("heading.functions", lang)}
     for kind, sym in HOSPITAL_KINDS.items():
         rows = sites[sites["kind"] == kind]
         if kind == "hospital" and all_hospitals:
@@ -168,8 +169,25 @@ def add_hospitals(m: folium.Map, region: Region, sites: pd.DataFrame, *, lang: s
             rows = h[h["kind"] == "hospital"]
         if rows.empty:
             continue
+        rows = rows.assign(functions=hospital_functions(rows, lang))
         maps.add_facilities(m, rows, kind=sym, name=t(f"kind.{sym}", lang), popup_fields=popup, lang=lang,
                             show=kind != "hospital")
+
+
+#: Hospital function columns (0/1) of hospitals.csv, in the order they are listed.
+HOSPITAL_FUNCTIONS = ("emergency_department", "stroke_thrombolysis", "thrombectomy", "pci", "trauma_centre",
+                      "obstetrics", "psychiatric_emergency")
+
+
+def hospital_functions(rows: pd.DataFrame, lang: str) -> list[str]:
+    """Per hospital its functions as text ("akutmodtagelse, PCI …"; "–" when none is listed)."""
+    cols = [c for c in HOSPITAL_FUNCTIONS if c in rows.columns]
+    out = []
+    for _, r in rows.iterrows():
+        have = [t(f"hospital_function.{c}", lang) for c in cols
+                if pd.notna(r[c]) and str(r[c]).strip() not in ("", "0", "0.0", "False")]
+        out.append(", ".join(have) if have else t("value.missing", lang))
+    return out
 
 
 def municipality_layer(region: Region, table: pd.DataFrame, *, fields: dict[str, str]) -> gpd.GeoDataFrame:
