@@ -125,17 +125,19 @@ def _site_frame(rows: pd.DataFrame, kind: str, *, closed: bool = False) -> gpd.G
 
 def write_static(run: RunResult, html_path: Path, cells: gpd.GeoDataFrame, *, column: str,
                  limits: list[float], title: str, subtitle: str, sites: list[gpd.GeoDataFrame] | None = None,
-                 scheme: str = "minutes", label_sites: bool = False) -> tuple[Path, Path]:
+                 scheme: str = "minutes", label_sites: bool = False,
+                 legend_title: str | None = None) -> tuple[Path, Path]:
     """The PNG and one-page PDF of a map (beside its HTML: ``acute.html`` → ``acute.png``/``.pdf``)."""
     import textwrap
 
     from geoplan.output import palettes, static_maps
 
     bands = palettes.minute_bands(limits, lang=run.lang, scheme=scheme)
-    legend_title = title.split(" — ")[0]
+    short = title.split(" — ")[0]
+    legend_title = legend_title or short
     sc = run.scenario
-    subtitle = textwrap.fill(((sc.title + " · ") if sc.title else "") + subtitle, width=135)
-    title = textwrap.fill(legend_title, width=80)
+    subtitle = textwrap.fill(((sc.title + " · ") if sc.title else "") + subtitle, width=100)
+    title = textwrap.fill(short, width=72)
     s = [x for x in (sites or []) if len(x)]
     site_gdf = gpd.GeoDataFrame(pd.concat([x.to_crs("EPSG:25832") for x in s], ignore_index=True),
                                 crs="EPSG:25832") if s else None
@@ -312,7 +314,8 @@ def _loss_static(run: RunResult, result: AcuteResult, path: Path) -> None:
     write_static(run, path, c, column="extra", limits=[5, 10, 20, 30], scheme="increase",
                  title=map_heading(run, t("map.n_minus_1_title", lang), hour=acute_hour(run, result)),
                  subtitle=scenario_caption(run, acute_changes(run, result, with_cuts=True),
-                                           t("heading.worst_case", lang), _nobody_affected(run, result)),
+                                           _nobody_affected(run, result)),
+                 legend_title=t("heading.worst_case", lang) + f" ({t('unit.min', lang)})",
                  sites=_acute_static_sites(run, result))
 
 
