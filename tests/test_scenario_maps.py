@@ -149,3 +149,21 @@ def test_hospital_popups_list_functions_and_hours(runs):
     page = (out / "acute.html").read_text(encoding="utf-8")
     # Hospital A has PCI, opening hours 00-24 (tiny region)
     assert "PCI (blodprop i hjertet)" in page and "Funktioner" in page and "00-24" in page
+
+
+def test_difference_bands_and_tooltips_use_a_true_minus_sign(tiny_region, tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from geoplan.output import maps
+
+    m = maps.base_map(boundary=tiny_region.boundary, municipalities=tiny_region.municipalities, title="T",
+                      caption="C", lang="da")
+    cells = gpd.GeoDataFrame({"d": [-7.5, 3.0], "pop": [10.0, 20.0]},
+                             geometry=[shapely.box(500_000, 6_200_000, 501_000, 6_201_000),
+                                       shapely.box(501_000, 6_200_000, 502_000, 6_201_000)], crs=25832)
+    maps.add_cells(m, cells, column="d", bands=[-5, -0.5, 0.5, 5], name="Forskel",
+                   colors=list(P.diverging(5)), tooltip_fields={"d": "min"}, lang="da")
+    page = maps.map_html(m)
+    assert "≤ −5 min" in page and "−5–−0,5 min" in page and "−7,5" in page
+    assert "≤ -5" not in page and '"-7,5"' not in page

@@ -489,10 +489,16 @@ def _check_columns(df: pd.DataFrame, columns: Iterable[str], *, what: str) -> No
         )
 
 
+def _shown(v: object, lang: str) -> str:
+    """A tooltip value; negative numbers with a true minus sign (−)."""
+    text = fmt_number(v, lang)
+    return "\u2212" + text[1:] if isinstance(v, int | float | np.number) and text.startswith("-") else text
+
+
 def _values(df: pd.DataFrame, fields: dict[str, str], lang: str) -> list[list[str]]:
     cols = [df[c].tolist() for c in fields]
     return (
-        [[fmt_number(v, lang) for v in row] for row in zip(*cols, strict=True)]
+        [[_shown(v, lang) for v in row] for row in zip(*cols, strict=True)]
         if cols
         else ([[] for _ in range(len(df))])
     )
@@ -779,8 +785,8 @@ def add_municipalities(
 
 
 def _band_labels(bands: Sequence[float], unit: str, lang: str, *, from_zero: bool) -> list[str]:
-    def f(x: float) -> str:
-        return fmt_number(x, lang, digits=0 if float(x).is_integer() else 1)
+    def f(x: float) -> str:  # a true minus sign (−), as in every other geoplan label
+        return fmt_number(x, lang, digits=0 if float(x).is_integer() else 1).replace("-", "\u2212")
 
     u = f" {unit}" if unit else ""
     first = f"0–{f(bands[0])}{u}" if from_zero else f"≤ {f(bands[0])}{u}"

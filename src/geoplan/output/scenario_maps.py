@@ -405,8 +405,13 @@ def joint_houses_map(run: RunResult, result: JointHousesResult, path: Path) -> P
                        name=t("map.travel_time", lang, what=t(f"noun.{kind}", lang)),
                        tooltip_fields={"minutes": _minutes_tip(lang)}, lang=lang, show=i == 0, show_legend=i == 0)
         rows = result.sites[result.sites[f"{part}_house"]]
-        if not rows.empty:
-            maps.add_facilities(m, rows, kind=kind, name=t(f"kind.{kind}", lang), lang=lang)
+        status = rows.get(f"{part}_status", pd.Series("", index=rows.index)).astype(str)
+        many = t(f"noun.{kind}s", lang)
+        existing, new = rows[status != "new"], rows[status == "new"]
+        if not existing.empty:
+            maps.add_facilities(m, existing, kind=kind, name=t("map.existing_houses", lang, houses=many), lang=lang)
+        if not new.empty:  # proposed houses: the chosen-site star, so new and existing look different
+            maps.add_facilities(m, new, kind="chosen_site", name=t("map.new_houses", lang, houses=many), lang=lang)
     maps.save_map(m, path)
     T = sec.health.max_minutes
     write_static(run, path, run.cells[["cell_id", "pop", "geometry"]].assign(
