@@ -98,9 +98,9 @@ def acute_changes(run: RunResult, result: AcuteResult, *, with_cuts: bool = Fals
                      else t("heading.closed", lang, names=names))
     if sec is not None and sec.opening_hours:
         h = run.region.facilities("hospitals")
-        names = dict(zip(h["site_id"], h["name"], strict=True))
+        site_names = dict(zip(h["site_id"], h["name"], strict=True))
         parts.append(t("heading.opening_changed", lang, items=", ".join(
-            f"{names.get(k, k)} {v}" for k, v in sorted(sec.opening_hours.items()))))
+            f"{site_names.get(k, k)} {v}" for k, v in sorted(sec.opening_hours.items()))))
     if with_cuts and sec is not None and sec.cuts:
         parts.append(t("heading.cut", lang, names=", ".join(sec.cuts)))
     return "; ".join(parts) if parts else t("heading.unchanged", lang)
@@ -480,8 +480,9 @@ def prehospital_map(run: RunResult, result: PrehospitalResult, path: Path) -> Pa
                             popup_fields={"site_id": t("field.id", lang)}, lang=lang)
     add_catchment_layers(m, run, result)
     maps.save_map(m, path)
-    h0 = next(iter(result.by_hour), None)
-    if h0 is not None:
+    first_hour = next(iter(result.by_hour), None)
+    if first_hour is not None:
+        h0 = int(first_hour)
         write_static(run, path, cell_gdf[["pop", "geometry"]].assign(first=cell_gdf[f"first_h{h0:02d}"]),
                      column="first", limits=list(sec.bands),
                      title=map_heading(run, t("map.prehospital_title", lang), hour=h0),
