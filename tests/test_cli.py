@@ -93,18 +93,22 @@ def test_data_check_ok(capsys):
     assert "All required inputs are present" in capsys.readouterr().out
 
 
-def test_run_baseline_is_deterministic(tmp_path):
+def test_run_baseline_is_deterministic(tmp_path, capsys):
     a, b = tmp_path / "a", tmp_path / "b"
     assert main(["-q", "run", str(ROOT / "scenarios" / "baseline.toml"), "--out", str(a)]) == 0
+    said = capsys.readouterr().out  # the terminal follows the scenario's language (da): headlines first
+    assert said.startswith(("8", "7", "9")) and "af borgerne bor inden for 30 minutters kørsel" in said
+    assert "Skrev " in said and "Wrote" not in said
     assert main(["-q", "run", str(ROOT / "scenarios" / "baseline.toml"), "--out", str(b)]) == 0
     for name in ("acute_access_by_municipality.csv", "acute.html", "report.html"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
-    t = pd.read_csv(a / "acute_access_by_municipality.csv", dtype={"kode": str})
-    assert len(t) == 20  # 19 municipalities + region
-    region = t.iloc[-1]
-    assert region["population"] == pytest.approx(t["population"].iloc[:-1].sum())
+    t = pd.read_csv(a / "acute_access_by_municipality.csv", dtype={"municipality_code": str})
+    assert len(t) == 19  # 19 municipalities; the region total in its own file
+    region = pd.read_csv(a / "acute_access_by_municipality_total.csv").iloc[0]
+    assert region["population"] == pytest.approx(t["population"].sum())
     # shares grow with the threshold; nearly everybody is within an hour
-    shares = region[["share_within_15", "share_within_30", "share_within_45", "share_within_60"]].to_numpy()
+    shares = region[["share_within_15min", "share_within_30min", "share_within_45min",
+                     "share_within_60min"]].to_numpy()
     assert (shares[1:] >= shares[:-1]).all() and shares[-1] > 0.95
     assert (a / "acute_access_cells.gpkg").stat().st_size > 0
     html = (a / "report.html").read_text(encoding="utf-8")
@@ -155,10 +159,11 @@ def test_compare_night_closure(tmp_path):
     names = {p.name for p in out.iterdir()}
     assert {"compare_acute_by_municipality.csv", "compare_acute.html", "compare_acute_difference.html",
             "report.html", "baseline", "acute-night"} <= names
-    d = pd.read_csv(out / "compare_acute_by_municipality.csv", dtype={"kode": str}).set_index("kode")
+    d = pd.read_csv(out / "compare_acute_by_municipality.csv",
+                    dtype={"municipality_code": str}).set_index("municipality_code")
     # closing Randers and Horsens at night: Randers and Horsens municipalities lose access, nobody gains
-    assert d.loc["0730", "lose_within_15"] > 10_000 and d.loc["0615", "lose_within_15"] > 10_000
-    assert (d["gain_within_30"] == 0).all()
+    assert d.loc["0730", "population_losing_15min"] > 10_000 and d.loc["0615", "population_losing_15min"] > 10_000
+    assert (d["population_gaining_30min"] == 0).all()
     params = pd.read_csv(out / "compare_parameters.csv", keep_default_na=False).set_index("parameter")
     assert params.loc["name", "a"] == "baseline" and params.loc["name", "b"] == "acute-night"
     assert params.loc["acute.opening_hours.randers", "b"] == "07-22" and params.loc["acute.at_hour", "b"] == "3"

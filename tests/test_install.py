@@ -84,10 +84,11 @@ def test_baseline_runs_from_another_folder(installed):
     work = tmp / "work" / "planning"
     work.mkdir(parents=True, exist_ok=True)
     r = _run([str(geoplan_script), "-q", "run", "scenarios/baseline.toml"], cwd=work, env=_env())
-    assert "Wrote" in r.stdout
-    table = pd.read_csv(work / "maps" / "baseline" / "acute_access_by_municipality.csv", dtype={"kode": str},
+    assert "Skrev" in r.stdout and "af borgerne bor inden for 30 minutters" in r.stdout  # Danish scenario
+    table = pd.read_csv(work / "maps" / "baseline" / "acute_access_by_municipality.csv", dtype={"municipality_code": str},
                         keep_default_na=False)
-    assert len(table) == 20 and 0.5 < table.iloc[-1]["share_within_30"] < 0.95
+    total = pd.read_csv(work / "maps" / "baseline" / "acute_access_by_municipality_total.csv")
+    assert len(table) == 19 and 0.5 < total.iloc[0]["share_within_30min"] < 0.95
     assert (work / "maps" / "baseline" / "report.html").is_file()
     r = _run([str(py), "-c", "import geoplan; r = geoplan.load_region('midtjylland'); print(r)"], cwd=work,
              env=_env())

@@ -368,14 +368,14 @@ def test_duplicate_layer_names_stay_apart_and_empty_layers_work(inputs):
 
 def test_facility_kinds_have_distinct_symbols(inputs):
     svgs = [maps.symbol_svg(k) for k in maps.FACILITY_KINDS]
-    assert len(set(svgs)) == len(maps.FACILITY_KINDS) == 10
+    assert len(set(svgs)) == len(maps.FACILITY_KINDS) == 11
     # the main shape: its element and geometry, and its fill colour
     main = [
         re.search(r'<(rect|circle|path)\b([^>]*?)fill="(#[0-9a-f]{3,6})"', s).groups() for s in svgs
     ]
     assert len({(tag, geom) for tag, geom, _ in main}) >= 6  # at least six different shapes
     assert len({fill for *_, fill in main}) >= 8  # and eight fill colours
-    assert len(set(main)) == 10
+    assert len(set(main)) == 11
     for k in maps.FACILITY_KINDS:
         assert t(f"kind.{k}", "da") and t(f"kind.{k}", "en")
     boundary, munis, cells, places, fac = inputs

@@ -409,11 +409,12 @@ def test_run_on_the_region(tmp_path):
         "prehospital.html",
     ):
         assert (out / name).is_file(), name
-    muni = pd.read_csv(out / "prehospital_coverage_by_municipality.csv", dtype={"kode": str})
-    assert len(muni) == 20  # 19 municipalities + the region
-    for h in ("h12", "h03"):
-        assert (muni[f"first_mean_{h}"] <= muni[f"amb_mean_{h}"] + 1e-9).all()
-        assert muni[f"share_A10_{h}"].between(0, 1).all()
+    muni = pd.read_csv(out / "prehospital_coverage_by_municipality.csv", dtype={"municipality_code": str})
+    assert len(muni) == 19  # 19 municipalities; the region in prehospital_coverage_by_municipality_total.csv
+    assert (out / "prehospital_coverage_by_municipality_total.csv").is_file()
+    for h in ("12h", "03h"):
+        assert (muni[f"first_unit_mean_minutes_{h}"] <= muni[f"ambulance_mean_minutes_{h}"] + 1e-9).all()
+        assert muni[f"target_A10_share_{h}"].between(0, 1).all()
     summary = json.loads((out / "prehospital_validation_summary.json").read_text(encoding="utf-8"))
     fit = summary["fit"]
     sec = sc.prehospital

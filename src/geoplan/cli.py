@@ -20,13 +20,18 @@ from geoplan.errors import GeoplanError
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from geoplan.config import load_scenario
+    from geoplan.i18n import fmt_number, t
     from geoplan.output.files import check_output_dir
     from geoplan.run.pipeline import default_output_dir, run_scenario
 
     sc = load_scenario(args.scenario)
     out = check_output_dir(Path(args.out) if args.out is not None else default_output_dir(sc))  # before computing
     result = run_scenario(sc, out=out)
-    print(f"Wrote {len(result.written)} outputs to {result.out} in {result.timings['total']:.1f} s:")
+    lang = result.lang
+    for h in result.headlines:  # the answer first, in the scenario's language
+        print(h.text(lang))
+    print(t("terminal.wrote", lang, n=len(set(result.written)), out=result.out,
+            seconds=fmt_number(result.timings["total"], lang, digits=1)))
     for name in sorted(set(result.written)):
         print(f"  {name}")
     return 0
@@ -38,9 +43,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from geoplan.run.compare import compare_scenarios, default_compare_dir
 
     a, b = load_scenario(args.a), load_scenario(args.b)
+    from geoplan.i18n import t
+
     out = check_output_dir(Path(args.out) if args.out is not None else default_compare_dir(a, b))
     result = compare_scenarios(a, b, out=out)
-    print(f"Wrote comparison to {result.out} ({len(result.parameters)} parameters differ)")
+    lang = result.a.lang
+    for h in result.headlines:
+        print(h.text(lang))
+    print(t("terminal.wrote_compare", lang, out=result.out, n=len(result.parameters)))
     return 0
 
 

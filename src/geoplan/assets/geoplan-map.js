@@ -63,8 +63,15 @@
         (caption ? '<div class="geoplan-caption">' + G.esc(caption) + "</div>" : "");
       L.DomEvent.disableClickPropagation(d);
       L.DomEvent.disableScrollPropagation(d);
-      var fit = function () { d.style.maxWidth = Math.max(200, map.getSize().x - 330) + "px"; };
+      /* leave room for the controls on the right (the layer control: wide on a desktop, a
+       * button on a phone), so the title never runs under them */
+      var fit = function () {
+        var right = map.getContainer().querySelector(".leaflet-top.leaflet-right");
+        var reserve = right && right.offsetWidth ? right.offsetWidth + 30 : 330;
+        d.style.maxWidth = Math.max(180, map.getSize().x - reserve) + "px";
+      };
       fit();
+      setTimeout(fit, 0);
       map.on("resize", fit);
       return d;
     };

@@ -82,7 +82,10 @@ def _dissolve(geoms: npt.NDArray[np.object_]) -> shapely.Geometry:
     the general union when the cells overlap (detected by the area not adding up)."""
     if len(geoms) == 0:
         return shapely.Polygon()
-    out = shapely.coverage_union_all(geoms)
+    try:
+        out = shapely.coverage_union_all(geoms)
+    except shapely.errors.GEOSException:  # not cleanly noded (the region's cells are clipped at the coast)
+        return shapely.union_all(geoms)
     total = float(shapely.area(geoms).sum())
     if abs(float(out.area) - total) > 1e-6 * max(total, 1.0) or not out.is_valid:
         out = shapely.union_all(geoms)

@@ -26,10 +26,13 @@ import pandas as pd
 from geoplan.i18n import t
 from geoplan.output import maps
 from geoplan.output.files import OutputFolder
+from geoplan.output.palettes import diverging
+from geoplan.output.tables import RunFolder
 from geoplan.run.results import AcuteResult, CompareResult, RunResult
 
 DIFF_BANDS = [-15.0, -5.0, -0.5, 0.5, 5.0, 15.0]
-DIFF_COLORS = ["#1a9850", "#66bd63", "#d9ef8b", "#f7f7f7", "#fee08b", "#f46d43", "#a50026"]
+#: Shorter = blue, longer = red (ColorBrewer RdBu, colour-blind safe; palettes.toml ``diverging.delta``).
+DIFF_COLORS = list(diverging(7))
 
 
 def _value(v: Any) -> str:
@@ -47,13 +50,14 @@ def parameters_table(result: CompareResult) -> pd.DataFrame:
 
 def write_comparison(result: CompareResult, folder: Path, *, sub: tuple[str, str]) -> list[str]:
     """Write the comparison files into ``folder`` (the runs are in its sub-folders ``sub``)."""
-    out = OutputFolder(Path(folder))
+    out = RunFolder(Path(folder))
     lang = result.a.lang
     for key, table in result.tables.items():
         out.csv(table, f"compare_{key}_by_municipality.csv")
         if result.a.scenario.output.maps:
             _compare_maps(result, key=key, out=out, lang=lang)
     out.csv(parameters_table(result), "compare_parameters.csv")
+    out.finish(lang=lang)
     _write_compare_report(result, out, sub=sub, lang=lang)
     return out.written
 
@@ -105,8 +109,51 @@ def _compare_maps(result: CompareResult, *, key: str, out: OutputFolder, lang: s
     maps.save_map(m, out.add(f"compare_{key}_difference.html"))
 
 
+def change_sentences(result: CompareResult, lang: str) -> list[str]:
+    """One plain sentence per changed figure of each measure (region totals): who loses and who
+    gains access within each threshold, the change of the mean time, the hardest-hit municipalities."""
+    from geoplan.i18n import fmt_number
+    from geoplan.measures.coverage import threshold_key
+
+    out: list[str] = []
+    for key, table in result.tables.items():
+        m = result.a.measures[key]
+        what = m.label(lang)
+        data, tot = table[table["kode"].astype(str) != ""], table[table["kode"].astype(str) == ""]
+        if tot.empty:
+            continue
+        r = tot.iloc[-1]
+        said = False
+        for T in m.thresholds:
+            tt = threshold_key(T)
+            for kind in ("lose", "gain"):
+                n = float(r.get(f"{kind}_within_{tt}", 0.0) or 0.0)
+                if round(n) > 0:
+                    out.append(t(f"compare_sentence.{kind}", lang, n=fmt_number(n, lang, digits=0),
+                                 minutes=fmt_number(float(T), lang, digits=0 if float(T).is_integer() else 1),
+                                 what=what))
+                    said = True
+        ch = float(r.get("mean_change_minutes", 0.0) or 0.0)
+        if abs(ch) >= 0.05:
+            out.append(t("compare_sentence.mean_up" if ch > 0 else "compare_sentence.mean_down", lang,
+                         what=what, change=fmt_number(abs(ch), lang, digits=1),
+                         a=fmt_number(float(r["mean_minutes_a"]), lang, digits=1),
+                         b=fmt_number(float(r["mean_minutes_b"]), lang, digits=1)))
+            said = True
+        if said and "mean_change_minutes" in data.columns:
+            worst = data.sort_values("mean_change_minutes", ascending=False).head(3)
+            worst = worst[worst["mean_change_minutes"] >= 0.05]
+            if len(worst):
+                out.append(t("compare_sentence.worst", lang, items=", ".join(
+                    f"{w.municipality} (+{fmt_number(float(w.mean_change_minutes), lang, digits=1)} min)"
+                    for w in worst.itertuples())))
+        if not said:
+            out.append(t("compare_sentence.unchanged", lang, what=what))
+    return out
+
+
 def _write_compare_report(result: CompareResult, out: OutputFolder, *, sub: tuple[str, str], lang: str) -> None:
-    from geoplan.output.report import CSS, table_html
+    from geoplan.output.report import CSS, _computed, table_html
 
     a, b = result.a.scenario, result.b.scenario
     written = list(out.written)
@@ -115,7 +162,9 @@ def _write_compare_report(result: CompareResult, out: OutputFolder, *, sub: tupl
              f"<p class='caption'>A = {html.escape(a.title or a.name)} · B = {html.escape(b.title or b.name)}</p>",
              f"<h2>{t('report.summary', lang)}</h2><div class='headlines'>"]
     parts += [f"<div class='headline'>{html.escape(h.text(lang))}</div>" for h in result.headlines]
-    parts.append(f"</div><h2>{t('report.maps', lang)}</h2><ul class='maps'>")
+    parts.append(f"</div><h2>{html.escape(t('compare_sentence.heading', lang))}</h2><ul class='changes'>")
+    parts += [f"<li>{html.escape(x)}</li>" for x in change_sentences(result, lang)]
+    parts.append(f"</ul><h2>{t('report.maps', lang)}</h2><ul class='maps'>")
     parts += [f"<li><a href='{n}'>{n}</a></li>" for n in written if n.endswith(".html")]
     parts += [f"<li><a href='{s}/report.html'>{html.escape(s)}: report.html</a></li>" for s in sub]
     parts.append(f"</ul><h2>{html.escape(t('report.parameters', lang))}</h2>")
@@ -131,11 +180,12 @@ def _write_compare_report(result: CompareResult, out: OutputFolder, *, sub: tupl
     parts.append(f"<h2>{t('report.tables', lang)}</h2>")
     for n in written:
         if n.endswith("_by_municipality.csv"):
-            df = pd.read_csv(out / n, dtype={"kode": str}, keep_default_na=False, na_values=[""])
+            df = _computed(out, n)
             cols = ["municipality", "population"] + [c for c in df.columns if c.startswith(("gain_", "lose_"))] + [
                 "mean_minutes_a", "mean_minutes_b", "mean_change_minutes"]
             parts.append(f"<h3>{html.escape(n)}</h3>" + table_html(df, lang=lang, columns=cols))
-    page = (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+    page = (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{html.escape(title)}</title>"
             f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>")
     out.text(page, "report.html")
 

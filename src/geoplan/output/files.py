@@ -337,6 +337,21 @@ def write_gpkg(gdf: gpd.GeoDataFrame, path: Path, *, layer: str) -> Path:
     return path
 
 
+def add_gpkg_layer(gdf: gpd.GeoDataFrame, path: Path, *, layer: str) -> Path:
+    """Add a layer to a GeoPackage of a staging folder (created when new), with the same fixed
+    ``last_change`` date as :func:`write_gpkg` (the folder as a whole is moved into place)."""
+    from pyogrio import get_gdal_config_option, set_gdal_config_options
+
+    path = Path(path)
+    before = get_gdal_config_option("OGR_CURRENT_DATE")
+    set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_DATE})
+    try:
+        gdf.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+    finally:
+        set_gdal_config_options({"OGR_CURRENT_DATE": before})
+    return path
+
+
 def write_text(text: str, path: Path) -> Path:
     """Write UTF-8 text atomically."""
     path = Path(path)

@@ -63,6 +63,7 @@ from folium.template import Template
 
 from geoplan.errors import GeoplanError, InputError
 from geoplan.i18n import check_lang, fmt_number, t
+from geoplan.output.palettes import special
 
 __all__ = [
     "FACILITY_KINDS",
@@ -85,20 +86,8 @@ MAP_CRS = "EPSG:4326"
 COORD_DECIMALS = 5  # 1e-5 degrees: about 1.1 m north-south, 0.6 m east-west at 56° N
 
 #: Default colours for classed cells (green = short, red = long), ColorBrewer RdYlGn.
-_BAND_COLORS: dict[int, list[str]] = {
-    2: ["#1a9850", "#d73027"],
-    3: ["#1a9850", "#fee08b", "#d73027"],
-    4: ["#1a9850", "#a6d96a", "#fdae61", "#d73027"],
-    5: ["#1a9850", "#a6d96a", "#fee08b", "#fdae61", "#d73027"],
-    6: ["#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fc8d59", "#d73027"],
-    7: ["#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fdae61", "#f46d43", "#d73027"],
-    8: ["#006837", "#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fdae61", "#f46d43", "#d73027"],
-    9: [
-        "#006837", "#1a9850", "#91cf60", "#d9ef8b", "#fee08b",
-        "#fdae61", "#f46d43", "#d73027", "#a50026",
-    ],
-}  # fmt: skip
-_UNREACHABLE_COLOR = "#9e9e9e"
+#: Cells with no route: the grey of palettes.toml (not part of any scale).
+_UNREACHABLE_COLOR = special("unreachable")
 
 
 class OfflineMapError(GeoplanError):
@@ -171,6 +160,11 @@ _SYMBOLS: dict[str, tuple[str, int]] = {
         '<circle cx="11" cy="11" r="6.5" fill="#fff" stroke="#424242" stroke-width="2.2" '
         'stroke-dasharray="3.2 2"/>',
         16,
+    ),
+    "closed_hospital": (
+        '<circle cx="11" cy="11" r="9" fill="#fff" stroke="#424242" stroke-width="2"/>'
+        '<path d="M6.5 6.5l9 9M15.5 6.5l-9 9" stroke="#424242" stroke-width="2.4" stroke-linecap="round"/>',
+        22,
     ),
     "chosen_site": (
         '<path d="M11 .9l3 6.6 7.2.7-5.4 4.8 1.6 7.1L11 16.4l-6.4 3.7 1.6-7.1L.8 8.2 8 7.5z" '
@@ -495,10 +489,16 @@ def _check_columns(df: pd.DataFrame, columns: Iterable[str], *, what: str) -> No
         )
 
 
+def _shown(v: object, lang: str) -> str:
+    """A tooltip value; negative numbers with a true minus sign (−)."""
+    text = fmt_number(v, lang)
+    return "\u2212" + text[1:] if isinstance(v, int | float | np.number) and text.startswith("-") else text
+
+
 def _values(df: pd.DataFrame, fields: dict[str, str], lang: str) -> list[list[str]]:
     cols = [df[c].tolist() for c in fields]
     return (
-        [[fmt_number(v, lang) for v in row] for row in zip(*cols, strict=True)]
+        [[_shown(v, lang) for v in row] for row in zip(*cols, strict=True)]
         if cols
         else ([[] for _ in range(len(df))])
     )
@@ -785,8 +785,8 @@ def add_municipalities(
 
 
 def _band_labels(bands: Sequence[float], unit: str, lang: str, *, from_zero: bool) -> list[str]:
-    def f(x: float) -> str:
-        return fmt_number(x, lang, digits=0 if float(x).is_integer() else 1)
+    def f(x: float) -> str:  # a true minus sign (−), as in every other geoplan label
+        return fmt_number(x, lang, digits=0 if float(x).is_integer() else 1).replace("-", "\u2212")
 
     u = f" {unit}" if unit else ""
     first = f"0–{f(bands[0])}{u}" if from_zero else f"≤ {f(bands[0])}{u}"
@@ -810,6 +810,7 @@ def add_cells(
     opacity: float = 0.75,
     tolerance_m: float = 10.0,
     canvas: bool = True,
+    population: str | None = "pop",
 ) -> None:
     """Cells (e.g. 1 km population cells) coloured by classes of one column.
 
@@ -836,7 +837,8 @@ def add_cells(
     name
         Layer name in the layer control; also the legend title.
     colors
-        One CSS colour per class (``len(bands) + 1``); default green → red.
+        One CSS colour per class (``len(bands) + 1``); default the colour-blind-safe
+        sequential scheme of :func:`geoplan.output.palettes.sequential` (light = short).
     tooltip_fields
         ``{column: label}`` shown on hover; keep it short (it is repeated per
         cell in the file). ``None``: no tooltip.
@@ -851,6 +853,9 @@ def add_cells(
         as SVG for 13,000 cells). ``False`` draws SVG paths instead (sharper
         when printed; municipality tooltips under the cells may then be
         unreachable).
+    population
+        Column of inhabitants per cell: the legend gives each class's population
+        (``None`` or a missing column: no counts).
 
     Raises
     ------
@@ -869,9 +874,9 @@ def add_cells(
         raise InputError(None, f"bands must be finite and strictly increasing, got {list(bands)}")
     n_classes = len(b) + 1
     if colors is None:
-        if n_classes not in _BAND_COLORS:
-            raise InputError(None, f"no default colours for {n_classes} classes", "pass colors=")
-        colors = _BAND_COLORS[n_classes]
+        from geoplan.output.palettes import sequential
+
+        colors = sequential(n_classes)
     colors = list(colors)
     if len(colors) != n_classes:
         raise InputError(
@@ -899,9 +904,18 @@ def add_cells(
     # "0–15" only when the scale starts above zero and no value is negative; else "≤ -15"
     negative = b[0] <= 0 or (finite.any() and np.nanmin(v[finite]) < 0)
     labels = _band_labels(b, unit, lang, from_zero=not negative)
+    if population is not None and population in g.columns:
+        pop = pd.to_numeric(g[population], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+        per_band = np.bincount(band, weights=pop, minlength=n_classes + 1)
+        labels = [*labels, t("legend.unreachable", lang)]
+        labels = [f"{lab} · " + t("legend.population_in_band", lang, n=fmt_number(float(round(n)), lang, digits=0))
+                  for lab, n in zip(labels, per_band, strict=True)]
+        unreachable_label = labels.pop()
+    else:
+        unreachable_label = t("legend.unreachable", lang)
     items = [(_swatch(c), lab) for c, lab in zip(colors, labels, strict=True)]
     if (~finite).any():
-        items.append((_swatch(_UNREACHABLE_COLOR), t("legend.unreachable", lang)))
+        items.append((_swatch(_UNREACHABLE_COLOR), unreachable_label))
     for mm in _maps(m):
         layer = _GeoLayer("cells", name, data, [opts], show=show)
         _add_layer(mm, layer)
@@ -1106,6 +1120,10 @@ def map_html(m: folium.Map | DualMap | Figure) -> str:
     root._geoplan_pool = None  # type: ignore[attr-defined]  # rebuilt by the layers during this render
     _pool(root)
     text = root.render()
+    lang = _page_lang(root)
+    if lang:
+        # screen readers, hyphenation and spell checkers read the page in its language
+        text = re.sub(r"<html\b[^>]*>", f'<html lang="{lang}">', text, count=1)
     refs = external_references(text)
     if refs:
         raise OfflineMapError(
@@ -1115,6 +1133,18 @@ def map_html(m: folium.Map | DualMap | Figure) -> str:
             + " — remove the folium element or plugin that adds it, or inline its file"
         )
     return text
+
+
+def _page_lang(root: Element) -> str | None:
+    """The language of the first geoplan map on a page (``None``: no geoplan map)."""
+    stack = [root]
+    while stack:
+        el = stack.pop(0)
+        state = getattr(el, "_geoplan", None)
+        if isinstance(state, _State):
+            return state.lang
+        stack.extend(getattr(el, "_children", {}).values())
+    return None
 
 
 def save_map(m: folium.Map | DualMap | Figure, path: Path) -> Path:

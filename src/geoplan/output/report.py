@@ -31,6 +31,9 @@ th,td{border-bottom:1px solid #e3e8ee;padding:.28rem .5rem;text-align:right}
 th:first-child,td:first-child{text-align:left} th{background:#f6f8fa;position:sticky;top:0}
 tr.total td{font-weight:700;border-top:2px solid #9aa7b4}
 ul.maps li{margin:.3rem 0} img.plot{max-width:100%;border:1px solid #e3e8ee}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;max-width:100%} li a{overflow-wrap:anywhere}
+@media (max-width:600px){body{margin:1rem auto;padding:0 .6rem}h1{font-size:1.3rem}
+.headline .value{font-size:1.4rem}table{font-size:.8rem}th,td{padding:.2rem .3rem}}
 """
 
 
@@ -62,14 +65,14 @@ def table_html(df: pd.DataFrame, *, lang: str, columns: list[str] | None = None,
             if c.startswith("share") or c == "covered_share":
                 text = fmt_percent(float(v) if pd.notna(v) else None, lang)
             elif isinstance(v, float):
-                whole = c.endswith("population") or c.startswith(("gain_", "lose_", "net_"))
+                whole = "population" in c or c.startswith(("gain_", "lose_", "net_"))
                 text = fmt_number(v, lang, digits=0 if whole else 1)
             else:
                 text = html.escape(str(v))
             cells.append(f"<td>{text}</td>")
         cls = ' class="total"' if total_last and i == len(df) - 1 else ""
         rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return f"<div class='scroll'><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
 
 
 def png_html(path: Path, *, alt: str) -> str:
@@ -96,6 +99,65 @@ def _title(group: str, name: str, lang: str) -> str:
     return t(key, lang) if has_label(key) else name
 
 
+def _computed(out: OutputFolder, name: str) -> pd.DataFrame:
+    """A table as its step computed it (short names, totals last); read back when not at hand."""
+    computed = getattr(out, "computed", {})
+    if name in computed:
+        return computed[name]
+    return pd.read_csv(out / name, dtype={"kode": str}, keep_default_na=False, na_values=[""])
+
+
+def _status_text(v: object, lang: str) -> str:
+    key = f"heading.status_{v}"
+    return t(key, lang) if has_label(key) else str(v)
+
+
+def answer_sections(run: RunResult, lang: str) -> list[str]:
+    """The tables that answer the scenario's question, shown right after the headlines:
+    houses — the chosen sites with the citizens each serves, and what each extra house adds;
+    resilience — the N-1 table (each closure / cut: who is affected, how much longer)."""
+    from geoplan.run.results import AcuteResult, HousesResult, JointHousesResult
+
+    parts: list[str] = []
+    for name, res in run.steps.items():
+        if isinstance(res, HousesResult):
+            houses = t(f"noun.{name}", lang) if has_label(f"noun.{name}") else name
+            sites = res.sites_table.sort_values("population", ascending=False).assign(
+                status=lambda d: [_status_text(v, lang) for v in d["status"]])
+            parts.append(f"<h2>{html.escape(t('heading.answer_sites', lang, houses=houses))}</h2>")
+            parts.append(table_html(sites.rename(columns={"population": "population_served"}), lang=lang,
+                                    columns=["name", "status", "municipality", "population_served",
+                                             "mean_minutes_served"], total_last=False))
+            if res.frontier is not None and len(res.frontier):
+                f = res.frontier.copy()
+                f["p"] = f["p"].astype(int).astype(str)
+                total = float(run.cells["pop"].sum())
+                f["covered_population"] = f["covered_share"] * total
+                f["gain_population"] = f["marginal_gain"] * total
+                parts.append(f"<h2>{html.escape(t('heading.answer_frontier', lang))}</h2>")
+                parts.append(table_html(f, lang=lang, columns=["p", "covered_share", "covered_population",
+                                                               "gain_population", "mean_minutes"],
+                                        total_last=False))
+        elif isinstance(res, JointHousesResult):
+            parts.append(f"<h2>{html.escape(t('heading.answer_joint', lang))}</h2>")
+            parts.append(table_html(res.sites, lang=lang, total_last=False))
+        elif isinstance(res, AcuteResult) and res.n_minus_1 is not None and len(res.n_minus_1):
+            n1 = res.n_minus_1
+            sel = n1["kode"].astype(str) == ""
+            if "function" in n1.columns:
+                sel &= n1["function"] == "acute"
+            rows = n1[sel].sort_values("affected_population", ascending=False).assign(
+                loss_type=lambda d: [t(f"heading.loss_{v}", lang) if has_label(f"heading.loss_{v}") else str(v)
+                                     for v in d["loss_type"]])
+            tt = "30" if "lose_within_30" in rows.columns else None
+            cols = ["lost_name", "loss_type", "affected_population", "cut_off_population", "mean_increase_minutes",
+                    "max_increase_minutes", *([f"lose_within_{tt}"] if tt else []), "mean_minutes_after"]
+            parts.append(f"<h2>{html.escape(t('heading.answer_n_minus_1', lang))}</h2>")
+            parts.append(f"<p class='caption'>{html.escape(t('heading.answer_n_minus_1_note', lang))}</p>")
+            parts.append(table_html(rows, lang=lang, columns=cols, total_last=False))
+    return parts
+
+
 def write_report(run: RunResult, out: OutputFolder) -> Path:
     """Write ``report.html`` for a run whose other files are already in ``out``."""
     lang = run.lang
@@ -111,13 +173,19 @@ def write_report(run: RunResult, out: OutputFolder) -> Path:
         for h in run.headlines:
             parts.append(f"<div class='headline'>{html.escape(h.text(lang))}</div>")
         parts.append("</div>")
+    parts.extend(answer_sections(run, lang))
     maps = sorted(n for n in set(written) if n.endswith(".html") and n != "report.html")
     if maps:
         parts.append(f"<h2>{html.escape(t('report.maps', lang))}</h2><ul class='maps'>")
         for m in maps:
-            parts.append(f"<li><a href='{html.escape(m)}'>{html.escape(_title('map_title', m, lang))}</a></li>")
+            stem = Path(m).stem
+            still = "".join(f" · <a href='{html.escape(f)}'>{f.rsplit('.', 1)[1].upper()}</a>"
+                            for f in (f"{stem}.png", f"{stem}.pdf") if f in written)
+            parts.append(f"<li><a href='{html.escape(m)}'>{html.escape(_title('map_title', m, lang))}</a>"
+                         f"{still}</li>")
         parts.append(f"</ul><p class='caption'>{html.escape(t('report.offline_note', lang))}</p>")
-    plots = sorted(n for n in set(written) if n.endswith(".png"))
+    static = {f"{Path(m).stem}.png" for m in maps} | {f"{Path(m).stem}.pdf" for m in maps}
+    plots = sorted(n for n in set(written) if n.endswith(".png") and n not in static)
     for p in plots:
         parts.append(f"<h2>{html.escape(_title('plot_title', p, lang))}</h2>{png_html(out / p, alt=p)}")
     parts.append(equity_report_section(run, out))  # equity section (geoplan.output.equity)
@@ -125,7 +193,7 @@ def write_report(run: RunResult, out: OutputFolder) -> Path:
     tables = [n for n in REPORT_TABLES if n in written] + sorted(
         n for n in set(written) if n.endswith("_by_municipality.csv") and n not in REPORT_TABLES)
     for name in tables:
-        df = pd.read_csv(out / name, dtype={"kode": str}, keep_default_na=False, na_values=[""])
+        df = _computed(out, name)
         parts.append(f"<h3>{html.escape(_title('report_table', name, lang))}</h3>")
         parts.append(table_html(df, lang=lang, columns=REPORT_TABLES.get(name)))
     others = sorted(n for n in set(written) if n.endswith((".csv", ".gpkg", ".json")) and n not in tables)

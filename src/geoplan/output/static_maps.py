@@ -72,7 +72,10 @@ def _work(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
 
 
 def _union(geoms: np.ndarray[Any, Any]) -> shapely.Geometry:
-    out = shapely.coverage_union_all(geoms)
+    try:
+        out = shapely.coverage_union_all(geoms)
+    except shapely.errors.GEOSException:  # not a clean coverage (cells clipped at the coast)
+        return shapely.union_all(geoms)
     if abs(out.area - float(shapely.area(geoms).sum())) > 1e-6 * max(out.area, 1.0):
         out = shapely.union_all(geoms)
     return out
@@ -237,8 +240,8 @@ def static_map(
             },
         )
         fig.text(0.02, 0.955, title, fontsize=18, fontweight="bold", va="top")
-        if subtitle:
-            fig.text(0.02, 0.905, subtitle, fontsize=11, va="top", color="#333333")
+        if subtitle:  # below the title, however many lines it has
+            fig.text(0.02, 0.905 - 0.033 * title.count("\n"), subtitle, fontsize=11, va="top", color="#333333")
         if source:
             fig.text(0.02, 0.03, t("map.source", lang, text=source), fontsize=8, color="#444444")
     return fig

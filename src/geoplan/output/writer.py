@@ -15,12 +15,14 @@ from typing import Any
 
 from geoplan import progress
 from geoplan.output.acute import write_acute
+from geoplan.output.catchments import write_catchments
 from geoplan.output.equity import write_equity
 from geoplan.output.files import OutputFolder, staged_directory
 from geoplan.output.gp_access import write_gp_access
 from geoplan.output.home_care import write_home_care
 from geoplan.output.houses import write_houses, write_joint_houses
 from geoplan.output.prehospital import write_prehospital
+from geoplan.output.tables import RunFolder
 from geoplan.run.results import RunResult
 
 #: Step section → writer(result, run, out).
@@ -37,16 +39,21 @@ WRITERS: dict[str, Callable[[Any, RunResult, OutputFolder], None]] = {
 
 
 def write_results(run: RunResult, out: OutputFolder) -> None:
-    """Write every step's files and (when the scenario asks) ``report.html`` into ``out``."""
+    """Write every step's files, ``tables.xlsx``, ``data_dictionary.csv`` and (when the scenario
+    asks) ``report.html`` into ``out`` (tables through :class:`~geoplan.output.tables.RunFolder`:
+    readable column names, totals in ``*_total.csv``)."""
     missing = [name for name in run.steps if name not in WRITERS]
     if missing:
         raise KeyError(f"no writer registered for step(s) {missing} in geoplan.output.writer.WRITERS")
+    folder = RunFolder.around(out)
     for name, result in run.steps.items():
-        WRITERS[name](result, run, out)
+        WRITERS[name](result, run, folder)
+        write_catchments(name, result, run, folder)
+    folder.finish(lang=run.lang)
     if run.scenario.output.report:
         from geoplan.output.report import write_report
 
-        write_report(run, out)
+        write_report(run, folder)
 
 
 def write_run(run: RunResult, out: str | Path) -> RunResult:
@@ -61,7 +68,7 @@ def write_run(run: RunResult, out: str | Path) -> RunResult:
     t0 = time.perf_counter()
     progress.step(f"Writing {out}")
     with staged_directory(out) as tmp:
-        folder = OutputFolder(tmp)
+        folder = RunFolder(tmp)
         write_results(run, folder)
     run.out = out
     run.written = folder.written
