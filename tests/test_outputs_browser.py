@@ -21,7 +21,8 @@ SIZES = {"desktop": (1400, 1000), "phone": (420, 850)}
 # Where the title, the first legend and the layer control are, and whether the middle of the
 # title and of the legend is the element itself (not something drawn over it).
 _BOXES_JS = r"""
-const box = (sel) => { const e = document.querySelector(sel); if (!e) return null;
+const box = (sel) => {  // the first element of sel that is shown (legends of hidden layers are not)
+  const e = [...document.querySelectorAll(sel)].find(x => x.getBoundingClientRect().width > 0); if (!e) return null;
   const r = e.getBoundingClientRect(); if (r.width === 0 || r.height === 0) return null;
   const x = r.left + r.width / 2, y = r.top + Math.min(r.height / 2, 12);
   const hit = document.elementFromPoint(x, y);

@@ -160,3 +160,24 @@ def test_bad_input_is_a_clear_error(inputs, tmp_path):
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     assert buf.getvalue()[:4] == b"\x89PNG"
+
+
+def test_cut_lines_are_drawn_along_their_length_and_named(inputs, tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    boundary, munis, cells, sites = inputs
+    x0, y0 = cells.total_bounds[:2]
+    cut = gpd.GeoDataFrame({"label": ["Testbroen"]},
+                           geometry=[shapely.LineString([(x0 + 5_000, y0 + 5_000), (x0 + 30_000, y0 + 5_000)])],
+                           crs=cells.crs)
+    fig = S.static_map(cells, column="minutes", bands=P.minute_bands([15, 30, 45, 60]), title="T",
+                       boundary=boundary, sites=sites, lines=cut, lines_title="Afbrudte forbindelser")
+    # named at its middle (haloed text is drawn as outlines in the PDF, so read the figure)
+    assert "Testbroen" in [a.get_text() for a in fig.axes[0].texts]
+    png, pdf = S.write_static_maps(fig, tmp_path / "cut")
+    assert "Afbrudte forbindelser" in pypdf.PdfReader(pdf).pages[0].extract_text()
+    # the line colour runs along the cut: many pixels of it in the PNG
+    with Image.open(png) as im:
+        px = _packed(np.asarray(im.convert("RGB")))
+    assert (px == _pack("#D55E00")).sum() > 300

@@ -126,7 +126,7 @@ def _site_frame(rows: pd.DataFrame, kind: str, *, closed: bool = False) -> gpd.G
 def write_static(run: RunResult, html_path: Path, cells: gpd.GeoDataFrame, *, column: str,
                  limits: list[float], title: str, subtitle: str, sites: list[gpd.GeoDataFrame] | None = None,
                  scheme: str = "minutes", label_sites: bool = False,
-                 legend_title: str | None = None) -> tuple[Path, Path]:
+                 legend_title: str | None = None, lines: gpd.GeoDataFrame | None = None) -> tuple[Path, Path]:
     """The PNG and one-page PDF of a map (beside its HTML: ``acute.html`` → ``acute.png``/``.pdf``)."""
     import textwrap
 
@@ -136,7 +136,7 @@ def write_static(run: RunResult, html_path: Path, cells: gpd.GeoDataFrame, *, co
     short = title.split(" — ")[0]
     legend_title = legend_title or short
     sc = run.scenario
-    subtitle = textwrap.fill(((sc.title + " · ") if sc.title else "") + subtitle, width=100)
+    subtitle = textwrap.fill(((sc.title + " · ") if sc.title else "") + subtitle, width=88)
     title = textwrap.fill(short, width=72)
     s = [x for x in (sites or []) if len(x)]
     site_gdf = gpd.GeoDataFrame(pd.concat([x.to_crs("EPSG:25832") for x in s], ignore_index=True),
@@ -145,7 +145,7 @@ def write_static(run: RunResult, html_path: Path, cells: gpd.GeoDataFrame, *, co
                                  legend_title=textwrap.fill(legend_title, width=34),
                                  municipalities=run.region.municipalities, boundary=run.region.boundary,
                                  sites=site_gdf, population="pop", source=t("map.sources_default", run.lang),
-                                 lang=run.lang, label_sites=label_sites)
+                                 lang=run.lang, label_sites=label_sites, lines=lines)
     return static_maps.write_static_maps(fig, Path(html_path).with_suffix(""))
 
 
@@ -316,7 +316,8 @@ def _loss_static(run: RunResult, result: AcuteResult, path: Path) -> None:
                  subtitle=scenario_caption(run, acute_changes(run, result, with_cuts=True),
                                            _nobody_affected(run, result)),
                  legend_title=t("heading.worst_case", lang) + f" ({t('unit.min', lang)})",
-                 sites=_acute_static_sites(run, result))
+                 sites=_acute_static_sites(run, result),
+                 lines=result.cut_lines if result.cut_lines is not None and len(result.cut_lines) else None)
 
 
 def _loss_label(run: RunResult, result: AcuteResult, key: str) -> str:

@@ -96,6 +96,8 @@ def static_map(
     source: str = "",
     lang: str = "da",
     label_sites: bool = False,
+    lines: gpd.GeoDataFrame | None = None,
+    lines_title: str | None = None,
 ) -> Figure:
     """One map as a matplotlib Figure (A4 landscape), ready for :func:`save_static_map`.
 
@@ -119,6 +121,9 @@ def static_map(
         The source line ("Vejnet: OSM 2024; befolkning: WorldPop 2020").
     label_sites
         Write each site's ``name`` beside it.
+    lines, lines_title
+        Lines drawn over everything along their whole length (cut crossings), each named by
+        its ``label`` column at its middle; ``lines_title`` is their legend entry.
 
     Raises
     ------
@@ -168,6 +173,19 @@ def static_map(
         symbol_handles = (
             _draw_sites(ax, sites, lang=lang, label=label_sites) if sites is not None else []
         )
+        if lines is not None and len(lines):
+            from matplotlib import patheffects
+
+            ln = _work(lines, "lines")
+            ln.plot(ax=ax, color="#D55E00", linewidth=3.2, zorder=6)
+            if "label" in ln.columns:
+                for geom, lab in zip(ln.geometry, ln["label"], strict=True):
+                    mid = geom.interpolate(0.5, normalized=True)
+                    ax.annotate(str(lab), (mid.x, mid.y), xytext=(6, -10), textcoords="offset points",
+                                fontsize=8, color="#7a2e00", zorder=7,
+                                path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
+            symbol_handles.append((Line2D([], [], color="#D55E00", linewidth=3.2),
+                                   lines_title or t("map.cut_links", lang)))
 
         # class legend with the population per class
         handles, texts = [], []
