@@ -154,8 +154,8 @@ def test_the_hour_reaches_the_files_and_map_titles(tiny_region, tmp_path):
         "by_function": True}})
     out = tmp_path / "out"
     writer.write_run(compute_scenario(sc, region=tiny_region), out)
-    assert "Travel time to nearest open acute hospital at 03:00" in (out / "acute.html").read_text(encoding="utf-8")
-    assert "Resilience at 03:00" in (out / "acute_n_minus_1.html").read_text(encoding="utf-8")
+    assert "Travel time to nearest open acute hospital, at 03:00" in (out / "acute.html").read_text(encoding="utf-8")
+    assert "Resilience: extra drive time if an acute hospital closes or a link is cut, at 03:00" in (out / "acute_n_minus_1.html").read_text(encoding="utf-8")
     for name in ("acute_access_by_municipality.csv", "acute_by_function.csv", "acute_n_minus_1.csv"):
         table = pd.read_csv(out / name, dtype={"kode": str}, keep_default_na=False)
         assert table.columns[0] == "hour", name

@@ -118,11 +118,11 @@ def plot_access_vs_deprivation(run: RunResult, result: EquityResult, path: Path)
 def deprivation_map(run: RunResult, result: EquityResult, path: Path) -> Path:
     """``equity_deprivation.html``: municipalities by deprivation index, and by each measure's rank."""
     from geoplan.output import maps, palettes
-    from geoplan.output.scenario_maps import new_map
+    from geoplan.output.scenario_maps import map_heading, new_map, scenario_caption, write_static
 
     assert result.deprivation is not None
     lang, region = run.lang, run.region
-    m = new_map(region, lang, title=t("map_title.equity_deprivation", lang), caption=t("map.equity_caption", lang))
+    m = new_map(region, lang, title=map_heading(run, t("map_title.equity_deprivation", lang), hour=None), caption=scenario_caption(run, t("map.equity_caption", lang)))
     dep = result.deprivation
     first = dep[dep["measure"] == next(iter(result.reports))].set_index("kode")
     munis = region.municipalities[["kode", "navn", "geometry"]].copy()
@@ -142,6 +142,11 @@ def deprivation_map(run: RunResult, result: EquityResult, path: Path) -> Path:
     maps.add_cells(m, munis, column="deprivation_index", bands=[-1.0, -0.5, 0.0, 0.5, 1.0],
                    name=t("socio.deprivation_index", lang), unit="", colors=list(palettes.diverging(6)),
                    tooltip_fields=tips, lang=lang, canvas=False)
+    write_static(run, path, munis[["pop", "deprivation_index", "geometry"]], column="deprivation_index",
+                 limits=[-1.0, -0.5, 0.0, 0.5, 1.0],
+                 title=map_heading(run, t("map_title.equity_deprivation", lang), hour=None),
+                 subtitle=t("map.equity_caption", lang), legend_title=t("socio.deprivation_index", lang),
+                 unit="", from_zero=False)
     n = len(munis)
     bands = [float(b) for b in np.unique(np.round(np.linspace(0, n, 6)[1:-1]))]
     colors = list(reversed(palettes.sequential(len(bands) + 1, scheme="increase")))

@@ -47,15 +47,15 @@ def write_gp_access(result: GPAccessResult, run: RunResult, out: OutputFolder) -
 def gp_access_map(run: RunResult, result: GPAccessResult, path: Path) -> Path:
     """``gp_access.html``: cells by access relative to the region's mean (red = least), municipalities."""
     from geoplan.output import maps, palettes
-    from geoplan.output.scenario_maps import municipality_layer, new_map
+    from geoplan.output.scenario_maps import map_heading, municipality_layer, new_map, scenario_caption, write_static
 
     lang, region = run.lang, run.region
     sec = run.scenario.gp_access
     assert sec is not None
     minutes = f"{sec.max_minutes:g}"
     title = t("map_title.gp_access", lang)
-    m = new_map(region, lang, title=title, caption=t("map.gp_access_caption", lang, minutes=minutes,
-                                                     method=sec.method.upper(), n=len(result.practices)))
+    m = new_map(region, lang, title=map_heading(run, title, hour=None), caption=scenario_caption(run, t("map.gp_access_caption", lang, minutes=minutes,
+                                                     method=sec.method.upper(), n=len(result.practices))))
     colors = list(reversed(palettes.sequential(len(NORM_BANDS) + 1)))
     layers = [("gp", result.cells, t("map.gp_access_layer", lang))]
     layers += [(k, c, t("map.house_access_layer", lang, houses=t(f"noun.{k}", lang)))
@@ -72,6 +72,11 @@ def gp_access_map(run: RunResult, result: GPAccessResult, path: Path) -> Path:
                                        "nearest": t("field.nearest_minutes", lang),
                                        "pop_r": t("field.population", lang)},
                        lang=lang, show=i == 0, show_legend=i == 0)
+        if i == 0:
+            write_static(run, path, c[["pop", "norm", "geometry"]], column="norm", limits=list(NORM_BANDS),
+                         title=map_heading(run, title, hour=None), subtitle=t("map.gp_access_caption", lang,
+                         minutes=minutes, method=sec.method.upper(), n=len(result.practices)),
+                         legend_title=name, unit="", from_zero=False)
     fields = {"practices": t("column.practices", lang), "mean_per_1000": t("column.mean_per_1000", lang),
               "zero_access_share": t("column.zero_access_share", lang) + " (%)",
               "mean_nearest_minutes": t("column.mean_nearest_minutes", lang)}

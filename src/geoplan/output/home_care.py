@@ -49,12 +49,12 @@ def write_home_care(result: HomeCareResult, run: RunResult, out: OutputFolder) -
 def home_care_map(run: RunResult, result: HomeCareResult, path: Path) -> Path:
     """``home_care.html``: cells by cost difference per visit (blue: home cheaper), houses, municipalities."""
     from geoplan.output import maps, palettes
-    from geoplan.output.scenario_maps import municipality_layer, new_map
+    from geoplan.output.scenario_maps import map_heading, municipality_layer, new_map, scenario_caption, write_static
 
     lang, region = run.lang, run.region
     r = result.cells
-    m = new_map(region, lang, title=t("map_title.home_care", lang),
-                caption=t("map.home_care_caption", lang, n=len(result.houses)))
+    m = new_map(region, lang, title=map_heading(run, t("map_title.home_care", lang), hour=None),
+                caption=scenario_caption(run, t("map.home_care_caption", lang, n=len(result.houses))))
     diff = (r["home_cost_per_visit"] - r["house_cost_per_visit"]).to_numpy(dtype="float64")
     cheaper = [t(f"home_care.{c}", lang) for c in r["cheaper"]]
     c = run.cells[["cell_id", "pop", "geometry"]].assign(
@@ -67,6 +67,10 @@ def home_care_map(run: RunResult, result: HomeCareResult, path: Path) -> Path:
                                    "diff": t("home_care.difference_per_visit", lang),
                                    "minutes": t("field.nearest_minutes", lang),
                                    "users": t("home_care.users", lang)}, lang=lang)
+    write_static(run, path, c[["pop", "diff", "geometry"]], column="diff", limits=list(DIFF_BANDS),
+                 title=map_heading(run, t("map_title.home_care", lang), hour=None),
+                 subtitle=t("map.home_care_caption", lang, n=len(result.houses)),
+                 legend_title=t("home_care.difference_per_visit", lang), unit="kr", from_zero=False)
     fields = {"users": t("home_care.users", lang), "share_home": t("home_care.share_home", lang) + " (%)",
               "best_mix_cost": t("home_care.best_mix_cost", lang)}
     table = result.table.assign(share_home=100 * result.table["users_home_cheaper_share"])

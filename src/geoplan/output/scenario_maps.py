@@ -126,13 +126,17 @@ def _site_frame(rows: pd.DataFrame, kind: str, *, closed: bool = False) -> gpd.G
 def write_static(run: RunResult, html_path: Path, cells: gpd.GeoDataFrame, *, column: str,
                  limits: list[float], title: str, subtitle: str, sites: list[gpd.GeoDataFrame] | None = None,
                  scheme: str = "minutes", label_sites: bool = False,
-                 legend_title: str | None = None, lines: gpd.GeoDataFrame | None = None) -> tuple[Path, Path]:
-    """The PNG and one-page PDF of a map (beside its HTML: ``acute.html`` → ``acute.png``/``.pdf``)."""
+                 legend_title: str | None = None, lines: gpd.GeoDataFrame | None = None,
+                 unit: str = "min", from_zero: bool = True) -> tuple[Path, Path]:
+    """The PNG and one-page PDF of a map (beside its HTML: ``acute.html`` → ``acute.png``/``.pdf``).
+
+    ``limits`` are the class limits of ``column`` (``unit`` after each label; ``from_zero=False``
+    for values that can be negative)."""
     import textwrap
 
     from geoplan.output import palettes, static_maps
 
-    bands = palettes.minute_bands(limits, lang=run.lang, scheme=scheme)
+    bands = palettes.minute_bands(limits, lang=run.lang, scheme=scheme, unit=unit, from_zero=from_zero)
     short = title.split(" — ")[0]
     legend_title = legend_title or short
     sc = run.scenario
@@ -213,7 +217,8 @@ def acute_access_map(run: RunResult, result: AcuteResult, path: Path) -> Path:
     """``acute.html``: cells by minutes to the nearest acute hospital, hospitals, municipalities."""
     lang, region = run.lang, run.region
     hour = acute_hour(run, result)
-    title = t("map.travel_time", lang, what=t("noun.acute_hospital", lang))
+    title = t("map.travel_time" if hour is None else "map.travel_time_open", lang,
+              what=t("noun.acute_hospital", lang))
     m = new_map(region, lang, title=map_heading(run, title, hour=hour),
                 caption=scenario_caption(run, acute_changes(run, result), t("map.acute_caption", lang)))
     tip_min = _minutes_tip(lang)
