@@ -165,7 +165,8 @@ def locate_from_files(
     -------
     dict
         What was written: ``model, status, sites, objective, bound, gap, covered_share, p,
-        max_minutes, solver, solve_seconds`` and, for p-median / p-center / MCLP, ``mean_minutes``.
+        max_minutes, solver`` and, for p-median / p-center / MCLP, ``mean_minutes``; the returned dict
+        also has ``solve_seconds`` (not written: RESULT.json is byte-identical run to run).
 
     Raises
     ------
@@ -212,8 +213,9 @@ def locate_from_files(
         n_demand=len(demand_ids),
         n_sites=len(site_ids),
     )
+    seconds = res.pop("solve_seconds", None)      # a timing: not in the data file (byte-identical runs)
     _atomic_json(res, Path(out))
-    return res
+    return {**res, "solve_seconds": seconds}
 
 
 def add_locate_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -257,7 +259,10 @@ def run_locate(args: argparse.Namespace) -> int:
     )
     gap = res.get("gap")
     gap_txt = f", gap {gap:.2%}" if gap is not None else ""
+    secs = res.get("solve_seconds")
+    secs_txt = f" in {secs:.1f} s" if secs is not None else ""
     print(
-        f"{args.model}: {res['status']}, objective {res['objective']}{gap_txt}, {len(res['sites'])} sites → {args.out}"
+        f"{args.model}: {res['status']}, objective {res['objective']}{gap_txt}, {len(res['sites'])} sites → "
+        f"{args.out}{secs_txt}"
     )
     return 0
