@@ -81,7 +81,7 @@ def _positive(args: argparse.Namespace, name: str, option: str, *, optional: boo
 
 def _check_not_folder(out: str | Path, option: str = "--out") -> None:
     if Path(out).is_dir():
-        raise OutputError(out, f"{option} names an existing folder; it must be a file name",
+        raise OutputError(out, f"{option} is an existing directory (a folder); it must be a file name",
                           f"give a file name, e.g. {option} {Path(out) / 'result.csv'}")
 
 
