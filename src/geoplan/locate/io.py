@@ -80,6 +80,9 @@ def read_problem(cost_matrix: Path, demand: Path):
     if (w < 0).any():
         i = int(np.flatnonzero(w < 0)[0])
         raise InputError(demand, f"line {i + 2}: weight={w[i]} is negative", "weights must be >= 0")
+    if len(w) and not (w > 0).any():
+        raise InputError(demand, "weight: every weight is 0 (shares would be 0/0)",
+                         "give at least one demand point a weight > 0")
     dup = dem["demand_id"][dem["demand_id"].duplicated()]
     if len(dup):
         raise InputError(
@@ -125,7 +128,9 @@ def _atomic_json(data: dict, out: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}-", dir=out.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, ensure_ascii=False)
+            from geoplan.output.files import _json_safe
+
+            json.dump(_json_safe(data), f, indent=2, ensure_ascii=False, allow_nan=False)  # NaN/inf: null
             f.write("\n")
         os.replace(tmp, out)
     finally:
