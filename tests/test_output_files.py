@@ -305,3 +305,17 @@ def test_two_runs_are_byte_identical_all_formats(tiny_region, tmp_path):
     assert differ == []
     solution = (a / "health_houses_solution.json").read_text(encoding="utf-8")
     assert "seconds" not in solution and "time" not in solution.replace("time_limit", "")
+
+
+def test_json_stays_valid_with_nan_and_inf(tmp_path):
+    import json
+
+    import numpy as np
+
+    from geoplan.output.files import write_json
+
+    p = write_json({"covered_share": float("nan"), "mean": np.float64("inf"), "n": np.int64(3)}, tmp_path / "s.json")
+    text = p.read_text(encoding="utf-8")
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}")) == {
+        "covered_share": None, "mean": None, "n": 3}

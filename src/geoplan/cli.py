@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import errno
+import math
 import signal
 import sys
 import threading
 from pathlib import Path
 
 from geoplan import __version__, progress
-from geoplan.errors import GeoplanError
+from geoplan.errors import GeoplanError, InputError, OutputError
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -60,6 +61,7 @@ def _cmd_od(args: argparse.Namespace) -> int:
     from geoplan.region import load_region
     from geoplan.routing import AccessModel, CompiledGraph
 
+    _check_not_folder(args.out)
     points = read_points_csv(args.points)
     to = read_points_csv(args.to) if args.to else None
     region = load_region(args.region)
@@ -73,14 +75,41 @@ def _cmd_od(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(args: argparse.Namespace, name: str, option: str, *, optional: bool = False) -> None:
+    """A numeric option must be a finite number > 0 (argparse's float() accepts 'nan' and 'inf')."""
+    value = getattr(args, name, None)
+    if value is None and optional:
+        return
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not (math.isfinite(number) and number > 0):
+        raise InputError(None, f"{option} {value}: must be a finite number > 0",
+                         f"pass e.g. {option} 60")
+
+
+def _check_not_folder(out: str | Path, option: str = "--out") -> None:
+    if Path(out).is_dir():
+        raise OutputError(out, f"{option} is an existing directory (a folder); it must be a file name",
+                          f"give a file name, e.g. {option} {Path(out) / 'result.csv'}")
+
+
 def _cmd_locate(args: argparse.Namespace) -> int:
     from geoplan.locate.io import run_locate
+
+    _positive(args, "time_limit", "--time-limit")
+    _check_not_folder(args.out)
 
     return run_locate(args)
 
 
 def _cmd_access(args: argparse.Namespace) -> int:
     from geoplan.access.io import run_access
+
+    _check_not_folder(args.out)
+    if args.sites_out:
+        _check_not_folder(args.sites_out, "--sites-out")
 
     return run_access(args)
 

@@ -161,6 +161,28 @@ def _origin(loc: tuple[Any, ...], origins: Mapping[Loc, Path], default: Path) ->
     return default
 
 
+def _check_values(doc: Mapping[str, Any], origins: Mapping[Loc, Path], path: Path, prefix: Loc = ()) -> None:
+    """Checks no section model can make on its own: blank ids and keys, an empty ``include``."""
+    for k, v in doc.items():
+        loc = (*prefix, str(k))
+        key = _format_loc(loc)
+        where = _origin(loc, origins, path)
+        if not str(k).strip():
+            raise ScenarioError(where, f"{_format_loc(prefix)}: a blank key (\"\")", "write the site id or name as the key")
+        if isinstance(v, Mapping):
+            _check_values(v, origins, path, loc)
+        elif isinstance(v, list):
+            if k == "include" and not v:
+                raise ScenarioError(where, f"{key}: an empty list selects nothing",
+                                    f"list the ids to include, or remove {k} to include all")
+            for i, item in enumerate(v):
+                if isinstance(item, str) and not item.strip():
+                    raise ScenarioError(where, f"{key}[{i}]: a blank id or name (\"{item}\")",
+                                        "remove it, or write the id / name it should be")
+                if isinstance(item, Mapping):
+                    _check_values(item, origins, path, (*loc, str(i)))
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file (following its ``extends`` chain).
 
@@ -178,6 +200,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = resolve_scenario_path(path)
     doc, origins = read_scenario_document(path)
+    _check_values(doc, origins, path)
     try:
         sc = Scenario.model_validate(doc)
     except ValidationError as exc:
@@ -199,7 +222,24 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(where, problem, fix) from exc
     sc = sc.model_copy(update={"path": path})
     sc._origins = {".".join(loc): f for loc, f in origins.items()}
+    _check_references(sc)
     return sc
+
+
+def _check_references(sc: Scenario) -> None:
+    """Names a scenario gives that must exist before any work starts: the region, an OSM network file."""
+    from geoplan.datadir import available_regions, data_dir
+
+    regions = available_regions()
+    if sc.region not in regions:
+        raise ScenarioError(sc.file_of("region"), f"region: unknown region {sc.region!r}",
+                            f"use one of {', '.join(regions)} (or set GEOPLAN_REGIONS_DIR to your region folders)")
+    source = sc.network.source
+    if source != "strategic" and not Path(source).expanduser().is_file() and not (data_dir() / source).is_file():
+        raise ScenarioError(sc.file_of("network.source"),
+                            f"network.source: {source!r} is neither 'strategic' nor an existing OSM file",
+                            'write source = "strategic", or the path of an .osm / .osm.zip / .osm.pbf file '
+                            f"(relative to the working directory or the data directory {data_dir()})")
 
 
 def _diff(a: Any, b: Any, prefix: str) -> Iterator[tuple[str, Any, Any]]:

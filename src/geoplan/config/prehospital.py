@@ -14,7 +14,7 @@ from geoplan.measures.hours import open_hours_table
 
 
 class _Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # NaN/inf: an error
 
 
 def _check_hours_specs(cls: type, v: dict[str, str]) -> dict[str, str]:

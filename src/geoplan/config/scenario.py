@@ -20,7 +20,7 @@ from geoplan.config.prehospital import PrehospitalSection
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # NaN/inf: an error
 
 
 class NetworkSection(_Section):

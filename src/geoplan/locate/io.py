@@ -80,6 +80,9 @@ def read_problem(cost_matrix: Path, demand: Path):
     if (w < 0).any():
         i = int(np.flatnonzero(w < 0)[0])
         raise InputError(demand, f"line {i + 2}: weight={w[i]} is negative", "weights must be >= 0")
+    if len(w) and not (w > 0).any():
+        raise InputError(demand, "weight: every weight is 0 (shares would be 0/0)",
+                         "give at least one demand point a weight > 0")
     dup = dem["demand_id"][dem["demand_id"].duplicated()]
     if len(dup):
         raise InputError(
@@ -125,7 +128,9 @@ def _atomic_json(data: dict, out: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}-", dir=out.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, ensure_ascii=False)
+            from geoplan.output.files import _json_safe
+
+            json.dump(_json_safe(data), f, indent=2, ensure_ascii=False, allow_nan=False)  # NaN/inf: null
             f.write("\n")
         os.replace(tmp, out)
     finally:
@@ -165,7 +170,8 @@ def locate_from_files(
     -------
     dict
         What was written: ``model, status, sites, objective, bound, gap, covered_share, p,
-        max_minutes, solver, solve_seconds`` and, for p-median / p-center / MCLP, ``mean_minutes``.
+        max_minutes, solver`` and, for p-median / p-center / MCLP, ``mean_minutes``; the returned dict
+        also has ``solve_seconds`` (not written: RESULT.json is byte-identical run to run).
 
     Raises
     ------
@@ -212,8 +218,9 @@ def locate_from_files(
         n_demand=len(demand_ids),
         n_sites=len(site_ids),
     )
+    seconds = res.pop("solve_seconds", None)      # a timing: not in the data file (byte-identical runs)
     _atomic_json(res, Path(out))
-    return res
+    return {**res, "solve_seconds": seconds}
 
 
 def add_locate_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -257,7 +264,10 @@ def run_locate(args: argparse.Namespace) -> int:
     )
     gap = res.get("gap")
     gap_txt = f", gap {gap:.2%}" if gap is not None else ""
+    secs = res.get("solve_seconds")
+    secs_txt = f" in {secs:.1f} s" if secs is not None else ""
     print(
-        f"{args.model}: {res['status']}, objective {res['objective']}{gap_txt}, {len(res['sites'])} sites → {args.out}"
+        f"{args.model}: {res['status']}, objective {res['objective']}{gap_txt}, {len(res['sites'])} sites → "
+        f"{args.out}{secs_txt}"
     )
     return 0

@@ -293,12 +293,12 @@ def region_network(*, region_folder: Path, land: shapely.Geometry, boundary: sha
                          (_digest(patches) + _osm_version()) if patches else ""])
     key = hashlib.sha256(key_text.encode()).hexdigest()[:16]
     cached = Path(cache_dir) / f"network-{key}.pickle" if cache_dir else None
-    if cached is not None and cached.is_file():
-        try:
-            with open(cached, "rb") as fh:
-                return pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError):
-            pass
+    if cached is not None:
+        from geoplan.cache import read_cache
+
+        G_cached = read_cache(cached, lambda p: pickle.loads(p.read_bytes()), what="road network")
+        if G_cached is not None:
+            return G_cached
     step(f"Building the local-road grid ({params.spacing_m:.0f} m) and joining it to the strategic network")
     extent = shapely.buffer(shapely.simplify(boundary, 50.0), params.extent_buffer_m, quad_segs=4)
     x0, y0, x1, y1 = np.asarray(shapely.bounds(extent)) + np.array([-20e3, -20e3, 20e3, 20e3])

@@ -141,9 +141,16 @@ def load_landcover(archive: Path, *, bbox: tuple[float, float, float, float],
     bbox = tuple(float(v) for v in bbox)  # type: ignore[assignment]
     key = hashlib.sha256((file_digest(archive) + repr(bbox) + "lc-v1").encode()).hexdigest()[:16]
     cached = Path(cache_dir) / f"landcover-{key}.npz" if cache_dir else None
-    if cached is not None and cached.is_file():
-        with np.load(cached) as z:
-            return LandcoverGrid(float(z["x0"]), float(z["y0"]), z["shares"])
+    if cached is not None:
+        from geoplan.cache import read_cache
+
+        def _load(p: Path) -> LandcoverGrid:
+            with np.load(p) as z:
+                return LandcoverGrid(float(z["x0"]), float(z["y0"]), z["shares"])
+
+        grid_cached = read_cache(cached, _load, what="land-cover grid")
+        if grid_cached is not None:
+            return grid_cached
     if archive.name.lower().endswith(".gpkg"):
         grid = read_landcover_gpkg(archive, bbox=bbox)
     else:

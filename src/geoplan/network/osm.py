@@ -218,9 +218,12 @@ def graph_from_osm_file(
     key = hashlib.sha256((digest + json.dumps(speeds or DANISH_DEFAULT_SPEEDS, sort_keys=True) + _OSM_VERSION)
                          .encode()).hexdigest()
     cached = cache_dir / f"osm-{key[:16]}.pickle" if cache_dir else None
-    if cached and cached.is_file():
-        with open(cached, "rb") as fh:
-            return pickle.load(fh)
+    if cached is not None:
+        from geoplan.cache import read_cache
+
+        G_cached = read_cache(cached, lambda p: pickle.loads(p.read_bytes()), what="OSM road graph")
+        if G_cached is not None:
+            return G_cached
 
     step(f"Reading OSM roads from {path.name}")
     name = path.name.lower()

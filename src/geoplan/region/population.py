@@ -32,6 +32,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
+import rasterio.errors
 import rasterio.windows
 import shapely
 from pyproj import Transformer
@@ -60,15 +61,19 @@ def raster_pixels_in_bounds(
         Columns ``lon``, ``lat`` (pixel centres) and ``count`` for pixels with a
         positive count.
     """
-    with rasterio.open(raster_path) as src:
-        if src.crs is None or src.crs.to_epsg() != 4326:
-            raise InputError(raster_path, f"expected a raster in EPSG:4326, got {src.crs}",
-                             "reproject the raster to EPSG:4326 or use the WorldPop file")
-        win = rasterio.windows.from_bounds(*bounds_wgs84, transform=src.transform)
-        win = win.round_offsets().round_lengths()
-        data = src.read(1, window=win, boundless=True, fill_value=0).astype("float64")
-        transform = src.window_transform(win)
-        nodata = src.nodata
+    try:
+        with rasterio.open(raster_path) as src:
+            if src.crs is None or src.crs.to_epsg() != 4326:
+                raise InputError(raster_path, f"expected a raster in EPSG:4326, got {src.crs}",
+                                 "reproject the raster to EPSG:4326 or use the WorldPop file")
+            win = rasterio.windows.from_bounds(*bounds_wgs84, transform=src.transform)
+            win = win.round_offsets().round_lengths()
+            data = src.read(1, window=win, boundless=True, fill_value=0).astype("float64")
+            transform = src.window_transform(win)
+            nodata = src.nodata
+    except rasterio.errors.RasterioError as exc:
+        raise InputError(raster_path, f"cannot be read as a GeoTIFF (corrupt or truncated: {str(exc)[:200]})",
+                         "replace it with the WorldPop file as published (geoplan data fetch)") from exc
     if nodata is not None:
         data[data == nodata] = 0.0
     data[~np.isfinite(data)] = 0.0

@@ -16,10 +16,12 @@ from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
 import shapely
 
 from geoplan import datadir
+from geoplan.cache import read_cache
 from geoplan.datadir import RegionManifest, input_path, load_manifest
 from geoplan.errors import InputError
 
@@ -37,10 +39,30 @@ FACT_TABLES = {
     "psychiatry_houses": "existing psychiatry houses / community psychiatry",
     "candidates": "candidate sites for new houses",
 }
+#: The id column of each fact table (unique, never blank).
+FACT_ID_COLUMNS = {
+    "hospitals": "site_id", "candidates": "site_id", "ambulance_stations": "station_id",
+    "physician_cars": "base_id", "helicopter_bases": "base_id", "health_houses": "house_id",
+    "psychiatry_houses": "house_id",
+}
 
 
-def _read_boundary_file(path: Path) -> gpd.GeoDataFrame:
-    gdf = gpd.read_file(path)
+def _read_boundary_file(path: Path, *, fields: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
+    """A boundary GeoJSON in EPSG:25832 (2-D); a corrupt file or a missing field is an InputError."""
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as exc:  # noqa: BLE001 - pyogrio/GDAL raise several classes for an unreadable file
+        raise InputError(path, f"cannot be read as a GeoJSON / vector file ({type(exc).__name__}: "
+                         f"{str(exc)[:200]})", "replace it with the file as published (geoplan data fetch)") from exc
+    missing = [f for f in fields if f not in gdf.columns]
+    if missing:
+        raise InputError(path, f"no field {missing[0]!r} (fields: {', '.join(c for c in gdf.columns if c != 'geometry')})",
+                         "use the DAGI file as published")
+    if gdf.empty or gdf.geometry.isna().all():
+        raise InputError(path, "holds no features with a geometry", "replace it with the file as published")
+    if gdf.crs is None:
+        raise InputError(path, "has no coordinate reference system", "use the DAGI GeoJSON (WGS84) as published")
+    gdf = gdf[gdf.geometry.notna()].copy()
     gdf["geometry"] = shapely.force_2d(gdf.geometry.to_numpy())
     return gdf.to_crs(CRS)
 
@@ -109,9 +131,8 @@ class Region:
         key = _hash_text(_hash_files([raster, totals_path]) + ",".join(self.manifest.municipalities)
                          + CACHE_VERSION + "cells")
         cache = datadir.cache_dir() / f"{self.name}-cells-{key[:16]}.parquet"
-        if cache.is_file():
-            cells = gpd.read_parquet(cache).set_crs(CRS, allow_override=True)
-        else:
+        cells = read_cache(cache, lambda p: _read_cells_cache(p), what="population cells")
+        if cells is None:
             cells = population_cells(
                 raster_path=raster,
                 municipalities=self.municipalities,
@@ -139,7 +160,8 @@ class Region:
             The table's columns plus ``x``, ``y`` and point ``geometry``.
         """
         if table not in self._facility_cache:
-            self._facility_cache[table] = read_points_table(self.folder / f"{table}.csv")
+            self._facility_cache[table] = read_points_table(self.folder / f"{table}.csv",
+                                                            id_column=FACT_ID_COLUMNS.get(table))
         return self._facility_cache[table].copy()
 
     # ---------------------------------------------------------------- network
@@ -187,9 +209,21 @@ def read_points_table(path: Path, *, id_column: str | None = None) -> gpd.GeoDat
         raise InputError(path, "file not found", "check the path")
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except pd.errors.EmptyDataError as exc:
+        raise InputError(path, "the file is empty", "write a header row and one row per place") from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(path, f"cannot be read as CSV: {exc}", "save it as UTF-8 CSV with a header row") from exc
     df.columns = [c.strip() for c in df.columns]
+    if df.empty:
+        raise InputError(path, "the table has a header but no rows", "add one row per place")
+    if id_column:
+        if id_column not in df.columns:
+            raise InputError(path, f"no column {id_column!r} (columns: {', '.join(df.columns)})",
+                             f"add a unique {id_column} per row")
+        blank = df[id_column].str.strip() == ""
+        if blank.any():
+            row = int(blank.to_numpy().nonzero()[0][0]) + 2
+            raise InputError(path, f"line {row}: {id_column} is blank", f"give every row a unique {id_column}")
     for col in ("lon", "lat"):
         if col not in df.columns:
             raise InputError(path, f"no column {col!r} (columns: {', '.join(df.columns)})",
@@ -224,7 +258,7 @@ def load_region(name: str = "midtjylland") -> Region:
     RegionNotFoundError, DataMissingError, InputError
     """
     manifest = load_manifest(name)
-    regions = _read_boundary_file(input_path(manifest, "regions"))
+    regions = _read_boundary_file(input_path(manifest, "regions"), fields=("REGIONKODE",))
     code_col = "REGIONKODE"
     regions[code_col] = regions[code_col].astype(str)
     mine = regions[regions[code_col] == manifest.region_code]
@@ -235,7 +269,7 @@ def load_region(name: str = "midtjylland") -> Region:
                                 geometry=[shapely.union_all(mine.geometry.to_numpy())], crs=CRS)
     land = shapely.union_all(regions.geometry.to_numpy())
 
-    kom = _read_boundary_file(input_path(manifest, "municipalities"))
+    kom = _read_boundary_file(input_path(manifest, "municipalities"), fields=("KOMKODE", "KOMNAVN"))
     kom["KOMKODE"] = kom["KOMKODE"].astype(str).str.zfill(4)
     kom = kom[kom["KOMKODE"].isin(manifest.municipalities)]
     missing = sorted(set(manifest.municipalities) - set(kom["KOMKODE"]))
@@ -246,11 +280,7 @@ def load_region(name: str = "midtjylland") -> Region:
         columns={"KOMKODE": "kode", "KOMNAVN": "navn"})[["kode", "navn", "geometry"]]
 
     totals_path = input_path(manifest, "municipality_totals")
-    totals = pd.read_csv(totals_path, dtype={"kode": str})
-    for col in ("kode", "pop", "over65"):
-        if col not in totals.columns:
-            raise InputError(totals_path, f"no column {col!r}", "expected columns kode,pop,over65,under15")
-    totals["kode"] = totals["kode"].str.zfill(4)
+    totals = _read_totals(totals_path)
     munis = munis.merge(totals[["kode", "pop", "over65"]].rename(columns={"over65": "over65_pct"}),
                         on="kode", how="left")
     if munis["pop"].isna().any():
@@ -260,7 +290,46 @@ def load_region(name: str = "midtjylland") -> Region:
     return Region(manifest=manifest, boundary=boundary, municipalities=gpd.GeoDataFrame(munis, crs=CRS), land=land)
 
 
+def _read_totals(path: Path) -> pd.DataFrame:
+    """The municipality totals table (kode, pop, over65): one row per code, numbers where numbers belong."""
+    try:
+        totals = pd.read_csv(path, dtype={"kode": str}, encoding="utf-8")
+    except pd.errors.EmptyDataError as exc:
+        raise InputError(path, "the file is empty", "expected columns kode,pop,over65,under15 and a row per "
+                         "municipality") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot be read as CSV: {exc}", "save it as UTF-8 CSV with a header row") from exc
+    for col in ("kode", "pop", "over65"):
+        if col not in totals.columns:
+            raise InputError(path, f"no column {col!r}", "expected columns kode,pop,over65,under15")
+    if totals.empty:
+        raise InputError(path, "the table has a header but no rows", "add a row per municipality")
+    totals["kode"] = totals["kode"].astype(str).str.strip().str.zfill(4)
+    dup = totals["kode"][totals["kode"].duplicated()]
+    if not dup.empty:
+        raise InputError(path, f"kode {dup.iloc[0]!r} appears twice", "keep one row per municipality")
+    for col in ("pop", "over65"):
+        num = pd.to_numeric(totals[col], errors="coerce")
+        bad = ~np.isfinite(num.to_numpy(dtype="float64")) | (num.to_numpy(dtype="float64") < 0)
+        if col == "over65":
+            bad |= num.to_numpy(dtype="float64") > 100
+        if bad.any():
+            i = int(bad.nonzero()[0][0])
+            raise InputError(path, f"line {i + 2}: {col}={totals[col].iloc[i]!r} is not a valid number",
+                             f"write {col} as a number" + (" (percent, 0-100)" if col == "over65" else " >= 0"))
+        totals[col] = num
+    return totals
+
+
 # --------------------------------------------------------------------- helpers
+def _read_cells_cache(path: Path) -> gpd.GeoDataFrame:
+    cells = gpd.read_parquet(path).set_crs(CRS, allow_override=True)
+    missing = {"cell_id", "kode", "pop", "pop65", "x", "y"} - set(cells.columns)
+    if missing or cells.empty:
+        raise ValueError(f"columns {sorted(missing)} missing" if missing else "no rows")
+    return cells
+
+
 def _hash_files(paths: list[Path]) -> str:
     h = hashlib.sha256()
     for p in paths:

@@ -142,6 +142,8 @@ def place_houses(ctx: RunContext, key: str, sec: HousesSection) -> HousesResult:
     site_ids = cands["site_id"].tolist()
     existing = [s for s in existing_houses(ctx, key) if s in set(site_ids)] if sec.keep_existing else []
     _check_ids(ctx, sec.fixed, site_ids, key=key, field="fixed")
+    _check_ids(ctx, list(sec.site_cost), ctx.region.facilities("candidates")["site_id"].tolist(), key=key,
+               field="site_cost")
     fixed = sorted(set(existing) | set(sec.fixed))
     matrix = ctx.cells_to(cands, id_column="site_id", description=f"Travel times to {key.replace('_', ' ')}")
     cost = matrix.minutes.astype("float64")
