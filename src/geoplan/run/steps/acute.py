@@ -338,7 +338,9 @@ def _n_minus_1(ctx: RunContext, sites: pd.DataFrame,
             G = remove_links(ctx.graph, link_ids, scenario_path=ctx.scenario.file_of("acute.cuts"),
                              key=f"acute.cuts.{cut_name}")
             # a mask on the compiled graph (= compiling G, without the ~6 s of recompiling)
-            cg = ctx.compiled.without_edges(G, set(ctx.graph.edges(keys=True)) - set(G.edges(keys=True)))
+            drop = set(resolve_cuts(ctx.graph, link_ids, key=f"acute.cuts.{cut_name}"))
+            cut = [(u, v, k) for u, v, k, d in ctx.graph.edges(keys=True, data=True) if d.get("link_id") in drop]
+            cg = ctx.compiled.without_edges(G, cut)
             for f in functions:
                 after = _nearest_minutes(ctx, fsites[f], compiled=cg)["minutes"].to_numpy()
                 record("link", cut_name, ", ".join(link_ids), f, after)
