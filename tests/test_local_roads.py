@@ -187,3 +187,15 @@ def test_samsoe_model_error_against_real_streets(region):
     assert np.median(np.abs(err)) < 0.25
     assert np.quantile(np.abs(err), 0.9) < 0.6
     assert abs(np.median(err)) < 0.15  # no systematic bias
+
+
+def test_osm_version_for_the_cache_key_matches_the_module():
+    """compose reads osm's cache version without importing osmnx; it must be the module's value."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from geoplan.network.compose import _osm_version; v = _osm_version(); "
+            "assert 'osmnx' not in sys.modules; from geoplan.network.osm import _OSM_VERSION; "
+            "assert v == _OSM_VERSION, (v, _OSM_VERSION); print(v)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip()

@@ -124,3 +124,44 @@ def test_schema_rejects_bad_graphs():
     next(iter(G.edges(data=True)))[2]["speed_kph"] = 0
     with pytest.raises(NetworkError, match="speed_kph"):
         validate_graph(G)
+
+
+def _random_multigraph(seed: int) -> nx.MultiDiGraph:
+    rng = np.random.default_rng(seed)
+    G = nx.MultiDiGraph(crs="EPSG:25832")
+    n = 60
+    for i in range(n):
+        G.add_node(i, x=float(rng.uniform(0, 5000)), y=float(rng.uniform(0, 5000)))
+    for _ in range(400):
+        u, v = (int(a) for a in rng.integers(0, n, 2))
+        if u == v:
+            continue
+        t = float(rng.choice([30.0, 60.0, rng.uniform(5, 120)]))  # ties between parallel edges too
+        G.add_edge(u, v, travel_time=t, length=t * 12.0, speed_kph=43.2, link_id=f"L{int(rng.integers(0, 80))}",
+                   ferry=bool(rng.random() < 0.05))
+    return G
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_cut_mask_equals_recompiled_graph(seed):
+    """A cut as a mask on the compiled graph gives the arrays, fingerprint and times of a recompile."""
+    G = _random_multigraph(seed)
+    cg = CompiledGraph.from_graph(G)
+    drop = {f"L{i}" for i in range(0, 80, 7)}
+    edges = [(u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if d["link_id"] in drop]
+    H = nx.restricted_view(G, [], edges)
+    masked, rebuilt = cg.without_edges(H, edges), CompiledGraph.from_graph(H)
+    assert masked.time.nnz < cg.time.nnz  # some node pairs lost their only edge
+    for a, b in ((masked.time, rebuilt.time), (masked.length, rebuilt.length)):
+        assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+        assert np.array_equal(a.data, b.data)
+    assert np.array_equal(masked.ferry, rebuilt.ferry)
+    assert np.array_equal(masked.snappable, rebuilt.snappable)
+    assert masked.fingerprint == rebuilt.fingerprint != cg.fingerprint
+    xy = np.array([[G.nodes[i]["x"], G.nodes[i]["y"]] for i in range(0, 60, 3)])
+    access = AccessModel(k=1, max_snap_m=10_000.0)
+    t_masked = travel_time_matrix(masked, origins_xy=xy, destinations_xy=xy, access=access)
+    t_rebuilt = travel_time_matrix(rebuilt, origins_xy=xy, destinations_xy=xy, access=access)
+    assert np.array_equal(t_masked.minutes, t_rebuilt.minutes, equal_nan=True)
+    assert not np.array_equal(t_masked.minutes, travel_time_matrix(cg, origins_xy=xy, destinations_xy=xy,
+                                                                    access=access).minutes, equal_nan=True)

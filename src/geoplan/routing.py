@@ -201,22 +201,65 @@ class CompiledGraph:
         length = sp.csr_matrix((np.maximum(ln_a, 1e-6), (rows_a, cols_a)), shape=(n, n))
         # (row, col) pairs are unique and sorted: the CSR data keep this order
         ferry = fy_a if np.array_equal(time.indices, cols_a) else None
-        h = hashlib.sha256()
-        h.update(xy.tobytes())
-        h.update(rows_a.tobytes())
-        h.update(cols_a.tobytes())
-        h.update(np.round(w_a, 3).tobytes())
         snappable = _snappable_nodes(G, node_ids)
         if not snappable.any():
             snappable[:] = True
-        h.update(snappable.tobytes())
         kph = np.array([d.get("access_kph", np.nan) for _, d in G.nodes(data=True)], dtype="float64")
         defaults = {k: float(v) for k, v in dict(G.graph.get("access") or {}).items()
                     if k in ("circuity", "speed_kph", "direct_max_m")}
-        h.update(np.nan_to_num(kph, nan=-1.0).tobytes())
-        h.update(repr(sorted(defaults.items())).encode())
-        return cls(node_ids, xy, time, length, np.full(n, -1, dtype=np.int64), h.hexdigest(), snappable,
-                   kph if np.isfinite(kph).any() else None, defaults, ferry)
+        kph_or_none = kph if np.isfinite(kph).any() else None
+        fp = _fingerprint(xy, time, snappable, kph_or_none, defaults, n)
+        return cls(node_ids, xy, time, length, np.full(n, -1, dtype=np.int64), fp, snappable,
+                   kph_or_none, defaults, ferry)
+
+    def without_edges(self, G_cut: nx.MultiDiGraph, edges) -> CompiledGraph:
+        """This graph compiled with the edges ``(u, v, key)`` removed, without recompiling.
+
+        ``G_cut`` is the graph this one was compiled from with those edges removed (e.g. the
+        read-only view of :func:`geoplan.network.cuts.cut_crossings`): only the node pairs of
+        the removed edges are looked up in it (a remaining parallel edge takes over, else the
+        CSR entry goes). The result equals ``CompiledGraph.from_graph(G_cut)`` (same arrays,
+        same fingerprint) at a fraction of the cost; landmasses carry over.
+        """
+        index = {n: i for i, n in enumerate(self.node_ids)}
+        time, length = self.time.copy(), self.length.copy()
+        ferry = None if self.ferry is None else self.ferry.copy()
+        drop = np.zeros(len(time.data), dtype=bool)
+        ends = set()
+        for u, v in sorted({(u, v) for u, v, *_ in edges if u != v}, key=lambda p: (index[p[0]], index[p[1]])):
+            r, c = index[u], index[v]
+            lo, hi = time.indptr[r], time.indptr[r + 1]
+            pos = lo + int(np.searchsorted(time.indices[lo:hi], c))
+            if pos >= hi or time.indices[pos] != c:
+                continue
+            ends.update((u, v))
+            rest = list(G_cut[u][v].values()) if G_cut.has_edge(u, v) else []
+            if not rest:
+                drop[pos] = True
+                continue
+            best = min(rest, key=lambda d: float(d["travel_time"]))  # first of equal times, as from_graph
+            time.data[pos] = max(float(best["travel_time"]), 1e-6)
+            length.data[pos] = max(float(best["length"]), 1e-6)
+            if ferry is not None:
+                ferry[pos] = _is_ferry(best)
+        if drop.any():
+            keep = ~drop
+            rows = np.repeat(np.arange(time.shape[0]), np.diff(time.indptr))[keep]
+            indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=time.shape[0]))].astype(time.indptr.dtype)
+            time = sp.csr_matrix((time.data[keep], time.indices[keep], indptr), shape=time.shape)
+            length = sp.csr_matrix((length.data[keep], length.indices[keep], indptr), shape=length.shape)
+            ferry = None if ferry is None else ferry[keep]
+        snappable = None if self.snappable is None else self.snappable.copy()
+        if snappable is not None:
+            for n in ends:  # a node without a ``snap`` attribute is snappable by its edges
+                if G_cut.nodes[n].get("snap") is None:
+                    snappable[index[n]] = _snappable(G_cut, n)
+            if not snappable.any():
+                snappable[:] = True
+        fp = _fingerprint(self.xy, time, snappable, self.access_kph, self.access_defaults, len(self.node_ids))
+        return CompiledGraph(self.node_ids, self.xy, time, length, self.landmass.copy(), fp, snappable,
+                             self.access_kph, dict(self.access_defaults), ferry, _land_parts=self._land_parts,
+                             _land_index=self._land_index)
 
     def with_road_factor(self, factor: float) -> CompiledGraph:
         """A copy whose road edges are ``factor`` times faster; ferries keep their time.
@@ -405,6 +448,20 @@ class Snap:
 
 
 NO_SNAP_HIGHWAYS = frozenset({"motorway", "motorway_link", "ferry"})
+
+
+def _fingerprint(xy: np.ndarray, time: sp.csr_matrix, snappable: np.ndarray, kph: np.ndarray | None,
+                 defaults: dict, n: int) -> str:
+    """Content hash of a compiled graph: coordinates, edges and times (to 1 ms), snapping and access."""
+    h = hashlib.sha256()
+    h.update(xy.tobytes())
+    h.update(np.repeat(np.arange(n, dtype=np.int64), np.diff(time.indptr)).tobytes())
+    h.update(time.indices.astype(np.int64).tobytes())
+    h.update(np.round(time.data, 3).tobytes())
+    h.update(snappable.tobytes())
+    h.update(np.nan_to_num(np.full(n, np.nan) if kph is None else kph, nan=-1.0).tobytes())
+    h.update(repr(sorted(defaults.items())).encode())
+    return h.hexdigest()
 
 
 def _is_ferry(d: dict) -> bool:

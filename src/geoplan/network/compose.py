@@ -242,6 +242,23 @@ def local_parameters_path(region_folder: Path, override: str | Path | None = Non
 
 
 def _osm_version() -> str:
+    """``geoplan.network.osm._OSM_VERSION``, read from the module's source when it is not imported yet.
+
+    Importing ``osm`` imports osmnx (~2 s); a run whose composed graph is cached needs only this
+    string for the cache key.
+    """
+    import re
+    import sys
+
+    mod = sys.modules.get("geoplan.network.osm")
+    if mod is None:
+        src = Path(__file__).with_name("osm.py")
+        try:
+            m = re.search(r'^_OSM_VERSION\s*=\s*"([^"]*)"', src.read_text(encoding="utf-8"), re.MULTILINE)
+        except OSError:
+            m = None
+        if m:
+            return m.group(1)
     from geoplan.network.osm import _OSM_VERSION
 
     return _OSM_VERSION

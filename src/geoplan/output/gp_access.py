@@ -47,7 +47,13 @@ def write_gp_access(result: GPAccessResult, run: RunResult, out: OutputFolder) -
 def gp_access_map(run: RunResult, result: GPAccessResult, path: Path) -> Path:
     """``gp_access.html``: cells by access relative to the region's mean (red = least), municipalities."""
     from geoplan.output import maps, palettes
-    from geoplan.output.scenario_maps import map_heading, municipality_layer, new_map, scenario_caption, write_static
+    from geoplan.output.scenario_maps import (
+        map_heading,
+        municipality_layer,
+        new_map,
+        scenario_caption,
+        write_static,
+    )
 
     lang, region = run.lang, run.region
     sec = run.scenario.gp_access

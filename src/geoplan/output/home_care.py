@@ -49,7 +49,13 @@ def write_home_care(result: HomeCareResult, run: RunResult, out: OutputFolder) -
 def home_care_map(run: RunResult, result: HomeCareResult, path: Path) -> Path:
     """``home_care.html``: cells by cost difference per visit (blue: home cheaper), houses, municipalities."""
     from geoplan.output import maps, palettes
-    from geoplan.output.scenario_maps import map_heading, municipality_layer, new_map, scenario_caption, write_static
+    from geoplan.output.scenario_maps import (
+        map_heading,
+        municipality_layer,
+        new_map,
+        scenario_caption,
+        write_static,
+    )
 
     lang, region = run.lang, run.region
     r = result.cells

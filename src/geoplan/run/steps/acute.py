@@ -337,7 +337,10 @@ def _n_minus_1(ctx: RunContext, sites: pd.DataFrame,
         for cut_name, link_ids in sorted(sec.cuts.items()):
             G = remove_links(ctx.graph, link_ids, scenario_path=ctx.scenario.file_of("acute.cuts"),
                              key=f"acute.cuts.{cut_name}")
-            cg = CompiledGraph.from_graph(G).with_landmasses(ctx.region.land)
+            # a mask on the compiled graph (= compiling G, without the ~6 s of recompiling)
+            drop = set(resolve_cuts(ctx.graph, link_ids, key=f"acute.cuts.{cut_name}"))
+            cut = [(u, v, k) for u, v, k, d in ctx.graph.edges(keys=True, data=True) if d.get("link_id") in drop]
+            cg = ctx.compiled.without_edges(G, cut)
             for f in functions:
                 after = _nearest_minutes(ctx, fsites[f], compiled=cg)["minutes"].to_numpy()
                 record("link", cut_name, ", ".join(link_ids), f, after)
