@@ -386,3 +386,70 @@ def test_pmedian_merges_rows_shifted_by_a_constant():
     assert r.merged_rows == 6
     best = min(float(wb @ big[:, S].min(axis=1)) for S in subsets(2)) / wb.sum()
     assert r.objective == pytest.approx(best, rel=1e-9)
+
+
+# ----------------------------------------------------------------------------- preprocessing
+@pytest.mark.parametrize("seed", range(10))
+def test_dominated_sites_are_covered_by_a_kept_site(seed):
+    import scipy.sparse as sp
+
+    from geoplan.locate.base import dominated_sites
+
+    rng = np.random.default_rng(seed)
+    n, m = 15, 9
+    A = rng.random((n, m)) < 0.3
+    A[:, 1] = A[:, 0] & (rng.random(n) < 0.5)  # planted: 1 ⊆ 0
+    A[:, 3] = A[:, 2]  # planted: equal sets
+    A[:, 8] = False  # covers nothing
+    costs = rng.integers(1, 4, size=m).astype(float) if seed % 2 else None
+    allowed = np.ones(m, dtype=bool)
+    allowed[5] = False
+    fixed = np.array([4])
+    dom = dominated_sites(sp.csr_matrix(A), allowed=allowed, fixed_idx=fixed, site_costs=costs)
+    cst = np.zeros(m) if costs is None else costs
+    sets = [set(np.flatnonzero(A[:, j])) for j in range(m)]
+    kept = np.flatnonzero(allowed & ~dom)
+    assert not dom[4] and not dom[5]
+    for j in np.flatnonzero(dom):
+        assert any(k != j and sets[j] <= sets[k] and cst[k] <= cst[j] for k in kept), j
+    # and nothing kept is dominated strictly by another kept site
+    for j in kept:
+        if j in fixed:
+            continue
+        for k in kept:
+            if k != j and sets[j] <= sets[k] and cst[k] <= cst[j]:
+                assert sets[j] == sets[k] and cst[j] == cst[k] and j < k
+    if costs is None:
+        assert dom[1] or sets[1] == sets[0]
+        assert dom[3] and dom[8]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_mclp_with_dominated_sites_dropped_matches_brute_force(seed, monkeypatch):
+    import geoplan.locate.mclp as mclp_mod
+
+    monkeypatch.setattr(mclp_mod, "DOMINATED_MIN_SHARE", 0.0)
+    c, w = random_instance(14, M, seed=100 + seed, unreachable=0.2)
+    T, p = 18.0, 2 + seed % 2
+    fixed = [seed % M] if seed % 3 == 0 else []
+    excluded = [(seed + 3) % M] if seed % 4 == 1 else []
+    best = max(w[covered(c, S, T)].sum() for S in subsets(p, fixed, excluded))
+    r = MCLP.from_cost_matrix(
+        c, max_minutes=T, p=p, weights=w, fixed=fixed, excluded=excluded
+    ).solve()
+    assert r.status == "optimal" and r.gap == 0.0
+    assert r.objective == pytest.approx(best)
+    assert len(r.selected) == p
+    assert set(fixed) <= set(r.selected) and not set(excluded) & set(r.selected)
+    # with costs and a budget the cheaper dominator is kept
+    sc = np.arange(M, 0, -1, dtype=float)
+    best_b = max(
+        w[covered(c, list(S), T)].sum()
+        for k in range(1, M + 1)
+        for S in itertools.combinations(range(M), k)
+        if sc[list(S)].sum() <= 6.0 and len(S) <= 3
+    )
+    rb = MCLP.from_cost_matrix(
+        c, max_minutes=T, p=3, weights=w, site_costs=sc, budget=6.0
+    ).solve()
+    assert rb.objective == pytest.approx(best_b)

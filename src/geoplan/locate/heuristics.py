@@ -222,12 +222,13 @@ def setcover_greedy(
         is_open[j] = True
         cnt += np.asarray(A[:, j].todense()).ravel()
     # drop redundant sites, most expensive first
-    for j in sorted(
-        np.flatnonzero(is_open & ~np.isin(np.arange(m), fixed)), key=lambda j: (-costs[j], j)
+    for site in sorted(
+        np.flatnonzero(is_open & ~np.isin(np.arange(m), fixed)).tolist(),
+        key=lambda k: (-costs[k], k),
     ):
-        col = np.asarray(A[:, j].todense()).ravel()
+        col = np.asarray(A[:, site].todense()).ravel()
         if (cnt - col >= 1).all():
-            is_open[j] = False
+            is_open[site] = False
             cnt -= col
     return np.flatnonzero(is_open)
 
@@ -386,8 +387,15 @@ def pmedian_lagrangian(
     u = best_lam.astype(np.float64) / w
     if primal is not None and best_primal_set is not None:
         left = max(1.0, time_limit - (time.perf_counter() - t0))
-        open_idx, total = pmedian_heuristic(cost, weights, p, fixed_idx=fixed_idx, allowed=allowed,
-                                            time_limit=left, start=best_primal_set)
+        open_idx, total = pmedian_heuristic(
+            cost,
+            weights,
+            p,
+            fixed_idx=fixed_idx,
+            allowed=allowed,
+            time_limit=left,
+            start=best_primal_set,
+        )
         primal.append((total, open_idx))
     # exact float64 re-evaluation of the best multipliers, then fixing
     Cd = np.where(np.isfinite(cost[use]), cost[use], BIG)

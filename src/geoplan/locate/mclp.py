@@ -17,12 +17,18 @@ from geoplan.locate.base import (
     check_p,
     check_site_vector,
     cover_rows,
+    dominated_sites,
     fmt_ids,
     open_vector,
     relative_gap,
     solve_milp,
 )
 from geoplan.locate.heuristics import coverage_weight, mclp_heuristic
+
+#: HiGHS options for the uncapacitated cover models (MCLP, LSCP); see :meth:`MCLP.solve`
+HIGHS_COVER_OPTIONS: dict[str, object] = {"presolve": "off"}
+#: drop dominated sites when they are at least this share of the allowed sites
+DOMINATED_MIN_SHARE = 0.1
 
 
 class MCLP(LocationModel):
@@ -62,6 +68,21 @@ class MCLP(LocationModel):
     """
 
     name = "mclp"
+
+    max_minutes: float
+    p: int | None
+    site_costs: np.ndarray | None
+    budget: float | None
+    capacities: np.ndarray | None
+    group_labels: list | None
+    group_codes: np.ndarray | None
+    min_share: dict
+    covered: np.ndarray
+    covered_share: float = math.nan
+    mean_minutes: float = math.nan
+    group_shares: dict
+    sites_dominated: int = 0
+    merged_rows: int = 0
 
     @classmethod
     def from_cost_matrix(
@@ -207,18 +228,29 @@ class MCLP(LocationModel):
         fixed = self.fixed_idx
 
         # rows already covered by a fixed site are a constant (uncapacitated only)
-        covered_by_fixed = np.zeros(self.cost.shape[0], dtype=bool)
+        covered_by_fixed: np.ndarray = np.zeros(self.cost.shape[0], dtype=bool)
         if len(fixed) and not capacitated:
-            covered_by_fixed = (self.cost[:, fixed] <= T + 1e-9).any(axis=1)
+            covered_by_fixed = np.asarray((self.cost[:, fixed] <= T + 1e-9).any(axis=1))
         w_model = np.where(covered_by_fixed, 0.0, w)
         const = float(w[covered_by_fixed].sum())
         R = cover_rows(self.cost, T, allowed=self.allowed, weights=w_model, groups=self.group_codes)
         self._precheck(R, covered_by_fixed)
+        # preprocessing: drop sites whose cover set another allowed site contains (uncapacitated)
+        allowed = self.allowed.copy()
+        self.sites_dominated = 0
+        if not capacitated:
+            dom = dominated_sites(R.A, allowed=allowed, fixed_idx=fixed, site_costs=self.site_costs)
+            # only when they are many: removing 2 % of 100 sites made HiGHS slower (quick benchmark)
+            many = dom.sum() >= DOMINATED_MIN_SHARE * allowed.sum()
+            if many and (self.p is None or int((allowed & ~dom).sum()) >= self.p):
+                allowed &= ~dom
+                self.sites_dominated = int(dom.sum())
+        self.merged_rows = int(R.A.shape[0])
 
         b = MilpBuilder()
         y = b.add_cols(m, cost=0.0, lb=0.0, ub=1.0, integer=True, name="y")
         y_lb = np.zeros(m)
-        y_ub = self.allowed.astype(float)
+        y_ub = allowed.astype(float)
         y_lb[fixed] = 1.0
         b._lb[0][:] = y_lb
         b._ub[0][:] = y_ub
@@ -234,6 +266,7 @@ class MCLP(LocationModel):
             served = [(z, R.weight)]  # (columns, weight per column) for equity rows
             served_rows = np.arange(nu)
         else:
+            assert self.capacities is not None
             x = b.add_cols(A.nnz, cost=R.weight[A.row], lb=0.0, ub=1.0, name="x")
             b.add_rows(nu, A.row, x, 1.0, ub=1.0)  # Σ_j x_uj <= 1
             k = np.arange(A.nnz)
@@ -261,6 +294,8 @@ class MCLP(LocationModel):
             if self.p is not None:
                 b.add_rows(1, np.zeros(m), y, 1.0, ub=self.p)
         if self.min_share:
+            assert R.group is not None and self.group_codes is not None
+            assert self.group_labels is not None
             cols, wts = served[0]
             grp_of_col = R.group[served_rows]
             gfix = np.bincount(
@@ -285,7 +320,7 @@ class MCLP(LocationModel):
                 R.weight,
                 self.p,
                 fixed_idx=fixed,
-                allowed=self.allowed,
+                allowed=allowed,
                 time_limit=min(10.0, time_limit / 4),
             )
             yv = open_vector(m, open_idx)
@@ -293,23 +328,31 @@ class MCLP(LocationModel):
             ws = np.concatenate([yv, zv])
         remaining = max(time_limit - (time.perf_counter() - t0), 0.5)
         out = solve_milp(
-            milp, solver=solver, time_limit=remaining, mip_gap=mip_gap, msg=msg, warm_start=ws
+            milp,
+            solver=solver,
+            time_limit=remaining,
+            mip_gap=mip_gap,
+            msg=msg,
+            warm_start=ws,
+            # measured (benchmarks/run.py instances): HiGHS's presolve costs the cover model
+            # ×2–3 in branch-and-bound time; the rows are already merged and sites reduced here
+            options=None if capacitated else HIGHS_COVER_OPTIONS,
         )
-        self._check_outcome(out, self._infeasible_words())
-        yv = out.x[:m]
+        x_opt = self._check_outcome(out, self._infeasible_words())
+        yv = x_opt[:m]
         open_idx = np.flatnonzero(yv > 0.5)
         self.selected = self._site_order(open_idx)
         self._open_idx = open_idx
         if capacitated:
             self.objective = float(out.objective)
-            xval = out.x[m : m + A.nnz]
+            xval = x_opt[m : m + A.nnz]
             share_u = np.bincount(A.row, weights=xval, minlength=nu)
             row_share = np.where(R.inverse >= 0, share_u[np.maximum(R.inverse, 0)], 0.0)
             self.covered = row_share >= 0.5
             covered_w = w * row_share
         else:
-            cov_rows = (
-                (self.cost[:, open_idx] <= T + 1e-9).any(axis=1)
+            cov_rows: np.ndarray = (
+                np.asarray((self.cost[:, open_idx] <= T + 1e-9).any(axis=1))
                 if len(open_idx)
                 else np.zeros(len(w), bool)
             )
@@ -321,10 +364,12 @@ class MCLP(LocationModel):
         simple_bound = const + float(R.weight.sum())
         if self.p is not None and not capacitated:
             colw = np.asarray(R.A.T @ R.weight).ravel()
-            free = self.allowed.copy()
+            free = allowed.copy()
             free[fixed] = False
-            k = self.p - len(fixed)
-            simple_bound = min(simple_bound, const + float(np.sort(colw[free])[::-1][:k].sum()))
+            k_free = self.p - len(fixed)
+            simple_bound = min(
+                simple_bound, const + float(np.sort(colw[free])[::-1][:k_free].sum())
+            )
         self.bound = (
             min(float(out.bound), simple_bound) if math.isfinite(out.bound) else simple_bound
         )
@@ -340,7 +385,7 @@ class MCLP(LocationModel):
         reach = np.isfinite(d) & (w > 0)
         self.mean_minutes = float(w[reach] @ d[reach] / w[reach].sum()) if reach.any() else math.nan
         self.group_shares = {}
-        if self.group_labels is not None:
+        if self.group_labels is not None and self.group_codes is not None:
             gtot = np.bincount(self.group_codes, weights=w, minlength=len(self.group_labels))
             gcov = np.bincount(
                 self.group_codes, weights=covered_w, minlength=len(self.group_labels)
@@ -356,12 +401,14 @@ class MCLP(LocationModel):
         """Say plainly what cannot be met before the solver runs."""
         w = self.weights
         if self.budget is not None:
+            assert self.site_costs is not None  # checked in from_cost_matrix
             fixed_cost = float(self.site_costs[self.fixed_idx].sum())
             if fixed_cost > self.budget + 1e-9:
                 self._fail(
                     f"mclp: the fixed sites cost {fixed_cost:g}, more than the budget {self.budget:g}"
                 )
         if self.min_share:
+            assert self.group_codes is not None and self.group_labels is not None
             coverable = np.zeros(len(w), dtype=bool)
             coverable[R.inverse >= 0] = True
             coverable |= covered_by_fixed

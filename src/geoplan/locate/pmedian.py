@@ -70,6 +70,21 @@ class PMedian(LocationModel):
 
     name = "pmedian"
 
+    p: int | None
+    max_minutes: float | None
+    site_costs: np.ndarray | None
+    budget: float | None
+    capacities: np.ndarray | None
+    total_minutes: float = math.nan
+    max_assigned_minutes: float = math.nan
+    iterations: int = 0
+    merged_rows: int = 0
+    lagrangian_bound: float | None = None
+    sites_ruled_out: int = 0
+    K: np.ndarray
+    _cap_x: np.ndarray
+    _cap_layout: dict | None = None
+
     @classmethod
     def from_cost_matrix(
         cls,
@@ -146,6 +161,7 @@ class PMedian(LocationModel):
                 f"pmedian: {len(bad)} demand row(s) reach no allowed site {where}: {fmt_ids(ids)}"
             )
         if self.budget is not None:
+            assert self.site_costs is not None  # checked in from_cost_matrix
             fc = float(self.site_costs[self.fixed_idx].sum())
             if fc > self.budget + 1e-9:
                 self._fail(
@@ -221,6 +237,7 @@ class PMedian(LocationModel):
         # heuristic start
         heur_open = None
         if warm_start and simple:
+            assert self.p is not None  # no budget: p was required
             heur_open, _ = pmedian_heuristic(
                 C,
                 w,
@@ -246,6 +263,7 @@ class PMedian(LocationModel):
             and lagrangian is not False
             and (lagrangian or n * m > LAGRANGIAN_MIN_PAIRS)
         ):
+            assert self.p is not None  # heur_open is set only without a budget
             left = time_limit - (time.perf_counter() - t0)
             primal: list = []
             lag, useless = pmedian_lagrangian(
@@ -308,9 +326,9 @@ class PMedian(LocationModel):
                 warm_start=ws,
             )
             self.iterations += 1
-            self._check_outcome(out, self._infeasible_words())
+            x_opt = self._check_outcome(out, self._infeasible_words())
             last_status = out.status
-            yv = out.x[:m]
+            yv = x_opt[:m]
             open_idx = np.flatnonzero(yv > 0.5)
             if capacitated:
                 true = self._capacitated_true(C, w, open_idx, out, layout)
@@ -394,6 +412,7 @@ class PMedian(LocationModel):
             offset = float(w @ Cs[:, 0])
             layout["z"] = z
         else:
+            assert self.capacities is not None
             x = b.add_cols(N, cost=w[fi] * fd, lb=0.0, ub=1.0, name="x")
             fb_cost = np.where(
                 complete,
@@ -445,6 +464,7 @@ class PMedian(LocationModel):
         return np.concatenate([yv, z])
 
     def _capacitated_true(self, C, w, open_idx, out, layout) -> float:
+        assert out.x is not None  # _check_outcome ran first
         f = out.x[layout["f"]]
         layout["fallback_used"] = f > 1e-6
         if not layout["fallback_used"].any():
@@ -474,8 +494,8 @@ class PMedian(LocationModel):
         d, col = self._assign_nearest(open_idx)
         if self.max_minutes is not None:
             d = np.where(d <= self.max_minutes + 1e-9, d, np.inf)
-        if capacitated and getattr(self, "_cap_layout", None) is not None:
-            lay = self._cap_layout
+        lay = self._cap_layout
+        if capacitated and lay is not None:
             rows = np.flatnonzero(self.weights > 0)
             xs = self._cap_x
             best = np.full(len(rows), -1)
