@@ -449,7 +449,43 @@ def test_mclp_with_dominated_sites_dropped_matches_brute_force(seed, monkeypatch
         for S in itertools.combinations(range(M), k)
         if sc[list(S)].sum() <= 6.0 and len(S) <= 3
     )
-    rb = MCLP.from_cost_matrix(
-        c, max_minutes=T, p=3, weights=w, site_costs=sc, budget=6.0
-    ).solve()
+    rb = MCLP.from_cost_matrix(c, max_minutes=T, p=3, weights=w, site_costs=sc, budget=6.0).solve()
     assert rb.objective == pytest.approx(best_b)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_mclp_lagrangian_bounds_and_fixings_are_valid(seed):
+    import scipy.sparse as sp
+
+    from geoplan.locate.heuristics import mclp_heuristic, mclp_lagrangian
+
+    c, w = random_instance(16, M, seed=200 + seed, unreachable=0.1)
+    T, p = 20.0, 2 + seed % 2
+    A = sp.csr_matrix(c <= T)
+    vals = {tuple(S): float(w[covered(c, S, T)].sum()) for S in subsets(p)}
+    best = max(vals.values())
+    start, low = mclp_heuristic(A, w, p)
+    # a weak lower bound makes the fixing test non-trivial: use a worse solution than the heuristic
+    low_sets = sorted(vals.items(), key=lambda kv: kv[1])
+    lower_S, lower = low_sets[len(low_sets) // 2]
+    L, zero, one, bo, bc = mclp_lagrangian(A, w, p, lower=lower, start_open=list(lower_S))
+    assert best - 1e-6 <= L  # an upper bound on the optimum
+    assert bc <= best + 1e-9 and bc >= lower
+    assert w[covered(c, list(bo), T)].sum() == pytest.approx(bc)
+    for S, v in vals.items():
+        if v >= bc + 1e-6 * w.sum():  # any strictly better solution respects the fixings
+            assert not zero[list(S)].any()
+            assert set(np.flatnonzero(one).tolist()) <= set(S)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_mclp_with_lagrangian_forced_matches_brute_force(seed):
+    c, w = random_instance(16, M, seed=300 + seed, unreachable=0.1)
+    T, p = 21.0, 2 + seed % 3
+    fixed = [seed % M] if seed % 2 else []
+    best = max(w[covered(c, S, T)].sum() for S in subsets(p, fixed))
+    r = MCLP.from_cost_matrix(c, max_minutes=T, p=p, weights=w, fixed=fixed).solve(lagrangian=True)
+    assert r.status == "optimal"
+    assert r.objective == pytest.approx(best)
+    assert r.lagrangian_bound is not None and r.lagrangian_bound >= best - 1e-6
+    assert r.bound >= r.objective - 1e-6
