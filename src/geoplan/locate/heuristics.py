@@ -514,3 +514,124 @@ def mclp_lagrangian(
         zero[outside] = L - weakest + rho[outside] < best_cov - tol
         one[inside] = L - rho[inside] + best_out < best_cov - tol
     return L, zero, one, best_open, best_cov
+
+
+def pmedian_lagrangian_sparse(
+    cost: np.ndarray,
+    weights: np.ndarray,
+    p: int,
+    *,
+    upper: float,
+    start_open,
+    fixed_idx=(),
+    allowed=None,
+    margin: float = 1.5,
+    iterations: int = 20000,
+    time_limit: float = 30.0,
+    target_gap: float = 0.0,
+    primal: list | None = None,
+) -> tuple[float, np.ndarray]:
+    """The Lagrangian bound of :func:`pmedian_lagrangian` on the near pairs only (large instances).
+
+    Row ``i`` keeps the sites within ``margin ×`` its time to the nearest site of
+    ``start_open`` (plus 1 min); ``c_i`` is its smallest time outside that
+    list. With the multipliers capped at ``λ_i ≤ w_i c_i`` every pair outside
+    the list has ``min(0, w_i d_ij − λ_i) = 0``, so ``L(λ)`` computed on the
+    lists equals ``L(λ)`` on the full matrix: the bound is valid for the full
+    problem, at a fraction of the work (the cap only limits how high it can
+    climb). Returns (bound, useless mask), like :func:`pmedian_lagrangian`.
+    """
+    t0 = time.perf_counter()
+    use = weights > 0
+    C = np.where(np.isfinite(cost[use]), cost[use], BIG).astype(np.float32)
+    w = weights[use]
+    n, m = C.shape
+    allowed = np.ones(m, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
+    C[:, ~allowed] = BIG
+    fixed = np.zeros(m, dtype=bool)
+    fixed[np.asarray(list(fixed_idx), dtype=np.int64)] = True
+    free = allowed & ~fixed
+    cand = np.flatnonzero(free)
+    k_free = p - int(fixed.sum())
+    d_h = C[:, np.asarray(start_open, dtype=np.int64)].min(axis=1)
+    tau = (margin * d_h + 1.0).astype(np.float32)
+    rows_l, cols_l, cap_l = [], [], []
+    step_rows = max(1, 4_000_000 // max(m, 1))
+    for a in range(0, n, step_rows):
+        blk = C[a : a + step_rows]
+        inside = blk <= tau[a : a + step_rows, None]
+        r, c = np.nonzero(inside)
+        rows_l.append(r + a)
+        cols_l.append(c)
+        cap_l.append(np.where(inside, np.inf, blk).min(axis=1))
+    er = np.concatenate(rows_l)
+    ec = np.concatenate(cols_l)
+    # float32 rounding must not lift the cap above a true time outside the list
+    cap = np.minimum(np.concatenate(cap_l).astype(np.float64), BIG) * (1 - 1e-6)
+    rows_used = np.flatnonzero(use)
+    wd = w[er] * np.asarray(cost[rows_used[er], ec], dtype=np.float64)
+    lam_cap = w * cap
+    lam = np.minimum(w * d_h.astype(np.float64), lam_cap)
+
+    def evaluate(lam: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        neg = np.minimum(wd - lam[er], 0.0)
+        rho = np.bincount(ec, weights=neg, minlength=m)
+        chosen = fixed.copy()
+        if k_free > 0:
+            chosen[cand[np.argsort(rho[cand], kind="stable")[:k_free]]] = True
+        return float(lam.sum() + rho[chosen].sum()), chosen, neg
+
+    best_L, best_lam = -np.inf, lam.copy()
+    theta, stall = 2.0, 0
+    best_primal, best_primal_set = upper, None
+    for it in range(iterations):
+        if time.perf_counter() - t0 > time_limit:
+            break
+        L, chosen, neg = evaluate(lam)
+        if it % 5 == 0:
+            val = float(w @ C[:, chosen].min(axis=1).astype(np.float64))
+            if val < best_primal * (1 - 1e-9):
+                best_primal, best_primal_set = val, np.flatnonzero(chosen)
+                upper = val
+        if best_L < L:
+            best_L, best_lam, stall = L, lam.copy(), 0
+        else:
+            stall += 1
+            if stall >= 30:
+                theta *= 0.5
+                stall = 0
+        if best_L >= upper * (1 - target_gap) or theta < 1e-5:
+            break
+        served = chosen[ec] & (neg < 0)
+        g = 1.0 - np.bincount(er[served], minlength=n)
+        g = np.where((lam >= lam_cap) & (g > 0), 0.0, g)
+        norm = float(g @ g)
+        if norm <= 0:
+            break
+        lam = np.clip(lam + theta * (upper - L) / norm * g, 0.0, lam_cap)
+    if primal is not None and best_primal_set is not None:
+        left = max(1.0, time_limit - (time.perf_counter() - t0))
+        open_idx, total = pmedian_heuristic(
+            cost,
+            weights,
+            p,
+            fixed_idx=fixed_idx,
+            allowed=allowed,
+            time_limit=left,
+            start=best_primal_set,
+        )
+        primal.append((total, open_idx))
+    L, chosen, neg = evaluate(best_lam)
+    rho = np.bincount(ec, weights=neg, minlength=m)
+    useless = np.zeros(m, dtype=bool)
+    if k_free <= 0:
+        return float(best_lam.sum() + rho[fixed].sum()), useless
+    srt = cand[np.argsort(rho[cand], kind="stable")]
+    inside_s = srt[:k_free]
+    base = float(best_lam.sum() + rho[fixed].sum() + rho[inside_s].sum())
+    if len(cand) > k_free:
+        forced = base - rho[srt[k_free - 1]] + rho
+        out = np.ones(m, dtype=bool)
+        out[inside_s] = False
+        useless = out & free & (forced > upper + 1e-9 * max(1.0, abs(upper)))
+    return base, useless

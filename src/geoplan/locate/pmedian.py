@@ -19,10 +19,20 @@ from geoplan.locate.base import (
     relative_gap,
     solve_milp,
 )
-from geoplan.locate.heuristics import pmedian_heuristic, pmedian_lagrangian
+from geoplan.locate.heuristics import (
+    pmedian_heuristic,
+    pmedian_lagrangian,
+    pmedian_lagrangian_sparse,
+)
 
 #: run the Lagrangian bound first above this many demand × site pairs
 LAGRANGIAN_MIN_PAIRS = 100_000
+#: from this many demand × site pairs the Lagrangian runs on the near pairs only (national:
+#: 89 M pairs, where one dense subgradient step takes about a second)
+SPARSE_LAGRANGIAN_MIN_PAIRS = 20_000_000
+#: above this many list entries no MILP is built: the Lagrangian bound is the result (national:
+#: a 2 M-row MILP took 11 GB and did not finish its root LP in minutes)
+MILP_SKIP_ENTRIES = 1_000_000
 #: above this many list entries the MILP rarely beats the Lagrangian bound in time: give it the time
 MILP_MAX_ENTRIES = 300_000
 
@@ -266,7 +276,12 @@ class PMedian(LocationModel):
             assert self.p is not None  # heur_open is set only without a budget
             left = time_limit - (time.perf_counter() - t0)
             primal: list = []
-            lag, useless = pmedian_lagrangian(
+            lag_fn = (
+                pmedian_lagrangian_sparse
+                if n * m >= SPARSE_LAGRANGIAN_MIN_PAIRS
+                else pmedian_lagrangian
+            )
+            lag, useless = lag_fn(
                 C,
                 w,
                 self.p,
@@ -274,7 +289,7 @@ class PMedian(LocationModel):
                 start_open=heur_open,
                 fixed_idx=self.fixed_idx,
                 allowed=self.allowed,
-                time_limit=max(0.5, (0.4 if K.sum() <= MILP_MAX_ENTRIES else 0.9) * left),
+                time_limit=max(0.5, self._lagrangian_share(int(K.sum())) * left),
                 # the gap that counts is on the whole objective, constant of merged rows included
                 target_gap=mip_gap * (ub_val + const) / ub_val if ub_val > 0 else mip_gap,
                 primal=primal,
@@ -306,6 +321,14 @@ class PMedian(LocationModel):
             self.solve_seconds = time.perf_counter() - t0
             return self
         self.iterations = 0
+        if K.sum() > MILP_SKIP_ENTRIES and best_open is not None and simple:
+            # too large for the MILP in any useful time: report the Lagrangian gap honestly
+            self.K = K
+            self._finish(
+                C_all, best_open, ub_val + const, lb_val + const, W, mip_gap, "time_limit", False
+            )
+            self.solve_seconds = time.perf_counter() - t0
+            return self
         last_status = None
         while True:
             remaining = time_limit - (time.perf_counter() - t0)
@@ -374,6 +397,13 @@ class PMedian(LocationModel):
         return self
 
     # ------------------------------------------------------------------
+    @staticmethod
+    def _lagrangian_share(entries: int) -> float:
+        """Share of the remaining time for the Lagrangian bound, by the size of the MILP lists."""
+        if entries > MILP_SKIP_ENTRIES:
+            return 0.95
+        return 0.4 if entries <= MILP_MAX_ENTRIES else 0.9
+
     def _true_total(self, C, w, open_idx) -> float:
         if len(open_idx) == 0:
             return math.inf
