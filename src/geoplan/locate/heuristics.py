@@ -525,7 +525,7 @@ def pmedian_lagrangian_sparse(
     start_open,
     fixed_idx=(),
     allowed=None,
-    margin: float = 1.5,
+    margin: float = 3.0,
     iterations: int = 20000,
     time_limit: float = 30.0,
     target_gap: float = 0.0,
