@@ -386,3 +386,146 @@ def test_pmedian_merges_rows_shifted_by_a_constant():
     assert r.merged_rows == 6
     best = min(float(wb @ big[:, S].min(axis=1)) for S in subsets(2)) / wb.sum()
     assert r.objective == pytest.approx(best, rel=1e-9)
+
+
+# ----------------------------------------------------------------------------- preprocessing
+@pytest.mark.parametrize("seed", range(10))
+def test_dominated_sites_are_covered_by_a_kept_site(seed):
+    import scipy.sparse as sp
+
+    from geoplan.locate.base import dominated_sites
+
+    rng = np.random.default_rng(seed)
+    n, m = 15, 9
+    A = rng.random((n, m)) < 0.3
+    A[:, 1] = A[:, 0] & (rng.random(n) < 0.5)  # planted: 1 ⊆ 0
+    A[:, 3] = A[:, 2]  # planted: equal sets
+    A[:, 8] = False  # covers nothing
+    costs = rng.integers(1, 4, size=m).astype(float) if seed % 2 else None
+    allowed = np.ones(m, dtype=bool)
+    allowed[5] = False
+    fixed = np.array([4])
+    dom = dominated_sites(sp.csr_matrix(A), allowed=allowed, fixed_idx=fixed, site_costs=costs)
+    cst = np.zeros(m) if costs is None else costs
+    sets = [set(np.flatnonzero(A[:, j])) for j in range(m)]
+    kept = np.flatnonzero(allowed & ~dom)
+    assert not dom[4] and not dom[5]
+    for j in np.flatnonzero(dom):
+        assert any(k != j and sets[j] <= sets[k] and cst[k] <= cst[j] for k in kept), j
+    # and nothing kept is dominated strictly by another kept site
+    for j in kept:
+        if j in fixed:
+            continue
+        for k in kept:
+            if k != j and sets[j] <= sets[k] and cst[k] <= cst[j]:
+                assert sets[j] == sets[k] and cst[j] == cst[k] and j < k
+    if costs is None:
+        assert dom[1] or sets[1] == sets[0]
+        assert dom[3] and dom[8]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_mclp_with_dominated_sites_dropped_matches_brute_force(seed, monkeypatch):
+    import geoplan.locate.mclp as mclp_mod
+
+    monkeypatch.setattr(mclp_mod, "DOMINATED_MIN_SHARE", 0.0)
+    c, w = random_instance(14, M, seed=100 + seed, unreachable=0.2)
+    T, p = 18.0, 2 + seed % 2
+    fixed = [seed % M] if seed % 3 == 0 else []
+    excluded = [(seed + 3) % M] if seed % 4 == 1 else []
+    best = max(w[covered(c, S, T)].sum() for S in subsets(p, fixed, excluded))
+    r = MCLP.from_cost_matrix(
+        c, max_minutes=T, p=p, weights=w, fixed=fixed, excluded=excluded
+    ).solve()
+    assert r.status == "optimal" and r.gap == 0.0
+    assert r.objective == pytest.approx(best)
+    assert len(r.selected) == p
+    assert set(fixed) <= set(r.selected) and not set(excluded) & set(r.selected)
+    # with costs and a budget the cheaper dominator is kept
+    sc = np.arange(M, 0, -1, dtype=float)
+    best_b = max(
+        w[covered(c, list(S), T)].sum()
+        for k in range(1, M + 1)
+        for S in itertools.combinations(range(M), k)
+        if sc[list(S)].sum() <= 6.0 and len(S) <= 3
+    )
+    rb = MCLP.from_cost_matrix(c, max_minutes=T, p=3, weights=w, site_costs=sc, budget=6.0).solve()
+    assert rb.objective == pytest.approx(best_b)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_mclp_lagrangian_bounds_and_fixings_are_valid(seed):
+    import scipy.sparse as sp
+
+    from geoplan.locate.heuristics import mclp_heuristic, mclp_lagrangian
+
+    c, w = random_instance(16, M, seed=200 + seed, unreachable=0.1)
+    T, p = 20.0, 2 + seed % 2
+    A = sp.csr_matrix(c <= T)
+    vals = {tuple(S): float(w[covered(c, S, T)].sum()) for S in subsets(p)}
+    best = max(vals.values())
+    start, low = mclp_heuristic(A, w, p)
+    # a weak lower bound makes the fixing test non-trivial: use a worse solution than the heuristic
+    low_sets = sorted(vals.items(), key=lambda kv: kv[1])
+    lower_S, lower = low_sets[len(low_sets) // 2]
+    L, zero, one, bo, bc = mclp_lagrangian(A, w, p, lower=lower, start_open=list(lower_S))
+    assert best - 1e-6 <= L  # an upper bound on the optimum
+    assert bc <= best + 1e-9 and bc >= lower
+    assert w[covered(c, list(bo), T)].sum() == pytest.approx(bc)
+    for S, v in vals.items():
+        if v >= bc + 1e-6 * w.sum():  # any strictly better solution respects the fixings
+            assert not zero[list(S)].any()
+            assert set(np.flatnonzero(one).tolist()) <= set(S)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_mclp_with_lagrangian_forced_matches_brute_force(seed):
+    c, w = random_instance(16, M, seed=300 + seed, unreachable=0.1)
+    T, p = 21.0, 2 + seed % 3
+    fixed = [seed % M] if seed % 2 else []
+    best = max(w[covered(c, S, T)].sum() for S in subsets(p, fixed))
+    r = MCLP.from_cost_matrix(c, max_minutes=T, p=p, weights=w, fixed=fixed).solve(lagrangian=True)
+    assert r.status == "optimal"
+    assert r.objective == pytest.approx(best)
+    assert r.lagrangian_bound is not None and r.lagrangian_bound >= best - 1e-6
+    assert r.bound >= r.objective - 1e-6
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("margin", [0.0, 0.3, 1.5])
+def test_sparse_pmedian_lagrangian_is_a_valid_bound(seed, margin):
+    from geoplan.locate.heuristics import pmedian_lagrangian_sparse
+
+    c, w = random_instance(14, M, seed=400 + seed, unreachable=0.1 * (seed % 2))
+    p = 2 + seed % 2
+    vals = {
+        tuple(S): float(w @ np.where(np.isfinite(d := c[:, S].min(axis=1)), d, 1e7))
+        for S in subsets(p)
+    }
+    best = min(vals.values())
+    o, ub = pmedian_heuristic(c, w, p)
+    lb, useless = pmedian_lagrangian_sparse(c, w, p, upper=ub, start_open=o, margin=margin)
+    assert lb <= best + 1e-6 * max(1.0, best)
+    dense, _ = pmedian_lagrangian(c, w, p, upper=ub, start_open=o)
+    if margin >= 1.5:  # with wide lists the cap rarely binds: close to the dense bound
+        assert lb >= 0.9 * dense
+    for S, v in vals.items():  # no site ruled out is in a solution better than the heuristic's
+        if v < ub - 1e-6 * max(1.0, ub):
+            assert not useless[list(S)].any()
+
+
+def test_pmedian_sparse_lagrangian_path_in_solve(monkeypatch):
+    import geoplan.locate.pmedian as pm_mod
+
+    monkeypatch.setattr(pm_mod, "SPARSE_LAGRANGIAN_MIN_PAIRS", 0)
+    c, w = random_instance(15, M, seed=8)
+    r = PMedian.from_cost_matrix(c, p=2, weights=w).solve(lagrangian=True)
+    assert r.objective == pytest.approx(pm_brute(c, w, 2), rel=1e-9)
+    assert r.lagrangian_bound is not None and r.lagrangian_bound <= r.objective + 1e-9
+    # above MILP_SKIP_ENTRIES no MILP runs: the result carries the Lagrangian gap, honestly
+    monkeypatch.setattr(pm_mod, "MILP_SKIP_ENTRIES", 0)
+    r2 = PMedian.from_cost_matrix(c, p=2, weights=w).solve(lagrangian=True, mip_gap=0.0)
+    assert r2.iterations == 0
+    assert r2.bound <= r.objective + 1e-9 <= r2.objective + 1e-9
+    assert r2.gap == pytest.approx((r2.objective - r2.bound) / r2.objective, abs=1e-12)
+    assert r2.status == ("optimal" if r2.gap <= 1e-12 else "time_limit")

@@ -79,9 +79,24 @@ class ModelSpec:
 
 #: Location models by name, in the order the CLI lists them.
 MODELS: dict[str, ModelSpec] = {
-    "lscp": ModelSpec("LSCP", ("max_minutes",), ("max_minutes",), "fewest sites so that everybody is within max_minutes"),
-    "mclp": ModelSpec("MCLP", ("max_minutes", "p"), ("p", "max_minutes"), "most demand within max_minutes with p sites"),
-    "pmedian": ModelSpec("PMedian", ("p", "max_minutes"), ("p",), "least mean travel time with p sites (max_minutes: a hard cap)"),
+    "lscp": ModelSpec(
+        "LSCP",
+        ("max_minutes",),
+        ("max_minutes",),
+        "fewest sites so that everybody is within max_minutes",
+    ),
+    "mclp": ModelSpec(
+        "MCLP",
+        ("max_minutes", "p"),
+        ("p", "max_minutes"),
+        "most demand within max_minutes with p sites",
+    ),
+    "pmedian": ModelSpec(
+        "PMedian",
+        ("p", "max_minutes"),
+        ("p",),
+        "least mean travel time with p sites (max_minutes: a hard cap)",
+    ),
     "pcenter": ModelSpec("PCenter", ("p",), ("p",), "least worst-case travel time with p sites"),
 }
 

@@ -42,7 +42,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, overload
 
 import numpy as np
 import scipy.sparse as sp
@@ -118,7 +118,12 @@ def check_ids(ids: Sequence | None, n: int, *, what: str) -> list:
         raise InputError(None, f"{len(ids)} {what} ids for {n} {what}s", f"pass one id per {what}")
     if len(set(ids)) != n:
         seen: set = set()
-        dup = next(x for x in ids if x in seen or seen.add(x))
+        dup = None
+        for x in ids:
+            if x in seen:
+                dup = x
+                break
+            seen.add(x)
         raise InputError(None, f"duplicate {what} id {dup!r}", f"{what} ids must be unique")
     return ids
 
@@ -140,6 +145,14 @@ def site_index(ids: Sequence | None, site_ids: list, *, what: str) -> np.ndarray
     return np.unique(np.asarray(out, dtype=np.int64))
 
 
+@overload
+def check_p(
+    p: int, n_sites: int, n_fixed: int, *, required: bool = True, model: str = ""
+) -> int: ...
+@overload
+def check_p(
+    p: int | None, n_sites: int, n_fixed: int, *, required: bool = True, model: str = ""
+) -> int | None: ...
 def check_p(
     p: int | None, n_sites: int, n_fixed: int, *, required: bool = True, model: str = ""
 ) -> int | None:
@@ -325,8 +338,12 @@ def solve_milp(
     mip_gap: float = 1e-4,
     msg: bool = False,
     warm_start: np.ndarray | None = None,
+    options: dict[str, Any] | None = None,
 ) -> MilpOutcome:
-    """Solve ``m`` with the named back-end (see module docstring)."""
+    """Solve ``m`` with the named back-end (see module docstring).
+
+    ``options``: extra HiGHS options (``solver="highs"`` only), e.g. ``{"presolve": "off"}``.
+    """
     if solver not in SOLVERS:
         raise InputError(None, f"unknown solver {solver!r}", f"use one of {', '.join(SOLVERS)}")
     if time_limit is None or not time_limit > 0:
@@ -339,7 +356,13 @@ def solve_milp(
     t0 = time.perf_counter()
     if solver == "highs":
         out = _solve_highspy(
-            m, c, time_limit=time_limit, mip_gap=mip_gap, msg=msg, warm_start=warm_start
+            m,
+            c,
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+            msg=msg,
+            warm_start=warm_start,
+            options=options,
         )
     else:
         out = _solve_pulp(
@@ -384,7 +407,9 @@ def _c_stdout_silenced(silence: bool):
         os.close(saved)
 
 
-def _solve_highspy(m: SparseMILP, c: np.ndarray, *, time_limit, mip_gap, msg, warm_start):
+def _solve_highspy(
+    m: SparseMILP, c: np.ndarray, *, time_limit, mip_gap, msg, warm_start, options=None
+):
     import highspy
 
     with _c_stdout_silenced(not msg):
@@ -393,6 +418,8 @@ def _solve_highspy(m: SparseMILP, c: np.ndarray, *, time_limit, mip_gap, msg, wa
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     h.setOptionValue("random_seed", 0)
+    for key, value in (options or {}).items():
+        h.setOptionValue(key, value)
     lp = highspy.HighsLp()
     n_rows, n_cols = m.A.shape
     A = m.A.tocsc()
@@ -595,6 +622,14 @@ class LocationModel:
     assignment: dict
     solve_seconds: float = math.nan
     solver: str | None = None
+    cost: np.ndarray
+    weights: np.ndarray
+    site_ids: list
+    demand_ids: list
+    fixed_idx: np.ndarray
+    excluded_idx: np.ndarray
+    allowed: np.ndarray
+    _open_idx: np.ndarray
 
     def _init_common(self, cost, *, weights, site_ids, demand_ids, fixed, excluded) -> None:
         self.cost = check_cost(cost)
@@ -639,11 +674,12 @@ class LocationModel:
             for i, j in enumerate(cols)
         }
 
-    def _fail(self, message: str) -> None:
+    def _fail(self, message: str) -> NoReturn:
         self.status = "infeasible"
         raise InfeasibleError(message)
 
-    def _check_outcome(self, out: MilpOutcome, what: str) -> None:
+    def _check_outcome(self, out: MilpOutcome, what: str) -> np.ndarray:
+        """Raise on an infeasible or solution-less outcome; else return the solution vector."""
         if out.status == "infeasible":
             self._fail(
                 f"{self.name}: the solver proved the model infeasible ({out.raw_status}): {what}"
@@ -653,6 +689,7 @@ class LocationModel:
                 f"{self.name}: the solver stopped without a usable solution ({out.raw_status}); "
                 "raise time_limit or try solver='highs'"
             )
+        return out.x
 
     def summary(self) -> dict:
         """Plain-Python summary (JSON-serialisable)."""
@@ -753,3 +790,48 @@ def cover_rows(
     w = np.bincount(inv, weights=weights[keep], minlength=len(first))
     grp = None if groups is None else np.asarray(groups)[keep[first]].astype(np.int64)
     return CoverRows(A, w, inverse, grp, empty_rows)
+
+
+def dominated_sites(
+    A: sp.csr_matrix,
+    *,
+    allowed: np.ndarray,
+    fixed_idx: np.ndarray,
+    site_costs: np.ndarray | None = None,
+) -> np.ndarray:
+    """Sites another allowed site makes redundant in a covering model (a bool mask over sites).
+
+    Site ``j`` is dominated by ``k`` when ``k``'s cover set (the rows of ``A`` it
+    covers) contains ``j``'s and ``k`` costs no more (``site_costs``, equal when
+    ``None``); of sites with equal cover sets and costs the lowest index stays.
+    Dominance is transitive with that tie rule, so every dominated site has an
+    undominated dominator, and swapping ``j`` for it never lowers coverage nor
+    raises cost: dropping dominated sites keeps an optimum of MCLP and LSCP (not
+    of capacitated models). Fixed and excluded sites are never marked.
+    """
+    n, m = A.shape
+    out = np.zeros(m, dtype=bool)
+    if m < 2:
+        return out
+    B = sp.csc_matrix(A, dtype=np.float64)
+    B.data[:] = 1.0
+    size = np.asarray(B.sum(axis=0)).ravel()
+    cand = allowed.copy()
+    cand[np.asarray(fixed_idx, dtype=np.int64)] = False
+    costs = np.zeros(m) if site_costs is None else np.asarray(site_costs, dtype=np.float64)
+    ov = (B.T @ B).tocoo()  # overlap counts of pairs with a common row
+    j, k, v = ov.row, ov.col, ov.data
+    sub = (j != k) & (v >= size[j] - 0.5) & allowed[k] & cand[j]
+    j, k = j[sub], k[sub]
+    beats = (costs[k] <= costs[j]) & ((size[k] > size[j]) | (costs[k] < costs[j]) | (k < j))
+    out[j[beats]] = True
+    # sites covering nothing: dominated by any allowed site that costs no more
+    empty = cand & (size == 0)
+    if empty.any():
+        for jj in np.flatnonzero(empty):
+            others = allowed & (costs <= costs[jj])
+            others[jj] = False
+            others &= (size > 0) | (np.arange(m) < jj) | (costs < costs[jj])
+            if others.any():
+                out[jj] = True
+    return out

@@ -15,6 +15,7 @@ solutions, not proofs; the MILP proves the gap.
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -222,12 +223,13 @@ def setcover_greedy(
         is_open[j] = True
         cnt += np.asarray(A[:, j].todense()).ravel()
     # drop redundant sites, most expensive first
-    for j in sorted(
-        np.flatnonzero(is_open & ~np.isin(np.arange(m), fixed)), key=lambda j: (-costs[j], j)
+    for site in sorted(
+        np.flatnonzero(is_open & ~np.isin(np.arange(m), fixed)).tolist(),
+        key=lambda k: (-costs[k], k),
     ):
-        col = np.asarray(A[:, j].todense()).ravel()
+        col = np.asarray(A[:, site].todense()).ravel()
         if (cnt - col >= 1).all():
-            is_open[j] = False
+            is_open[site] = False
             cnt -= col
     return np.flatnonzero(is_open)
 
@@ -386,8 +388,15 @@ def pmedian_lagrangian(
     u = best_lam.astype(np.float64) / w
     if primal is not None and best_primal_set is not None:
         left = max(1.0, time_limit - (time.perf_counter() - t0))
-        open_idx, total = pmedian_heuristic(cost, weights, p, fixed_idx=fixed_idx, allowed=allowed,
-                                            time_limit=left, start=best_primal_set)
+        open_idx, total = pmedian_heuristic(
+            cost,
+            weights,
+            p,
+            fixed_idx=fixed_idx,
+            allowed=allowed,
+            time_limit=left,
+            start=best_primal_set,
+        )
         primal.append((total, open_idx))
     # exact float64 re-evaluation of the best multipliers, then fixing
     Cd = np.where(np.isfinite(cost[use]), cost[use], BIG)
@@ -403,5 +412,226 @@ def pmedian_lagrangian(
         forced = base - rho[srt[k_free - 1]] + rho
         out = np.ones(m, dtype=bool)
         out[inside] = False
+        useless = out & free & (forced > upper + 1e-9 * max(1.0, abs(upper)))
+    return base, useless
+
+
+STALL, THETA0, THETA_MIN = 50, 2.0, 1e-5
+
+
+def mclp_lagrangian(
+    A: sp.csr_matrix,
+    w: np.ndarray,
+    p: int,
+    *,
+    lower: float,
+    start_open,
+    fixed_idx=(),
+    allowed=None,
+    iterations: int = 3000,
+    time_limit: float = 30.0,
+    target_gap: float = 0.0,
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, float]:
+    """Lagrangian upper bound for MCLP on a merged 0/1 cover matrix, and the sites it fixes.
+
+    Relaxes ``z_u ≤ Σ_{j ∈ N_u} y_j`` with multipliers ``0 ≤ λ_u ≤ w_u``:
+    ``L(λ) = Σ_u (w_u − λ_u) + Σ_{j ∈ S(λ)} ρ_j``, ``ρ_j = Σ_{u ∋ j} λ_u``, where
+    ``S(λ)`` holds the fixed sites and the ``p − |fixed|`` free allowed sites of
+    largest ``ρ_j``. Every ``L(λ)`` bounds the optimum from above (it equals the
+    LP bound at best); subgradient steps (Polyak towards ``lower``, halved after
+    20 steps without progress) lower it, starting from ``λ_u = w_u / |N_u|``.
+
+    Fixing by the bound, against the best known coverage ``lower``: a free site
+    ``j`` outside ``S`` whose forced opening (in place of the weakest site of
+    ``S``) gives ``L < lower`` is in no solution at least as good as ``lower``
+    (``zero[j]``); a site of ``S`` whose forced closing (replaced by the best
+    site outside) gives ``L < lower`` is in every such solution (``one[j]``).
+    ``S(λ)`` is evaluated as a solution every 5 steps.
+
+    Returns
+    -------
+    (best bound, zero mask, one mask, best open columns found, their coverage)
+    """
+    t0 = time.perf_counter()
+    n, m = A.shape
+    A = sp.csr_matrix(A, dtype=np.float64)
+    AT = A.T.tocsr()
+    allowed = np.ones(m, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
+    fixed = np.zeros(m, dtype=bool)
+    fixed[np.asarray(list(fixed_idx), dtype=np.int64)] = True
+    free = allowed & ~fixed
+    cand = np.flatnonzero(free)
+    k_free = p - int(fixed.sum())
+    W = float(w.sum())
+    deg = np.maximum(np.asarray(A.sum(axis=1)).ravel(), 1.0)
+    lam = w / deg
+
+    def evaluate(lam: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        rho = AT @ lam
+        chosen = fixed.copy()
+        if k_free > 0:
+            order = cand[np.argsort(-rho[cand], kind="stable")]
+            chosen[order[:k_free]] = True
+        return W - float(lam.sum()) + float(rho[chosen].sum()), chosen, rho
+
+    best_open = np.asarray(start_open, dtype=np.int64)
+    best_cov = lower
+    best_L, best_lam = math.inf, lam.copy()
+    theta, stall = THETA0, 0
+    for it in range(iterations):
+        if time.perf_counter() - t0 > time_limit:
+            break
+        L, chosen, _ = evaluate(lam)
+        cnt = A @ chosen.astype(np.float64)
+        if it % 5 == 0:
+            cov = float(w[cnt > 0].sum())
+            if cov > best_cov:
+                best_cov, best_open = cov, np.flatnonzero(chosen)
+        if best_L > L:
+            best_L, best_lam, stall = L, lam.copy(), 0
+        else:
+            stall += 1
+            if stall >= STALL:
+                theta *= 0.5
+                stall = 0
+        if best_L <= best_cov * (1 + target_gap) or theta < THETA_MIN:
+            break
+        g = cnt - 1.0  # dL/dλ
+        g = np.where(((lam <= 0) & (g > 0)) | ((lam >= w) & (g < 0)), 0.0, g)
+        norm = float(g @ g)
+        if norm <= 0:
+            break
+        step = theta * max(L - best_cov, 1e-9 * max(W, 1.0)) / norm
+        lam = np.clip(lam - step * g, 0.0, w)
+    L, chosen, rho = evaluate(best_lam)
+    zero = np.zeros(m, dtype=bool)
+    one = np.zeros(m, dtype=bool)
+    if k_free > 0 and len(cand) > k_free:
+        order = cand[np.argsort(-rho[cand], kind="stable")]
+        inside, outside = order[:k_free], order[k_free:]
+        tol = 1e-9 * max(W, 1.0)
+        weakest, best_out = rho[inside[-1]], rho[outside[0]]
+        zero[outside] = L - weakest + rho[outside] < best_cov - tol
+        one[inside] = L - rho[inside] + best_out < best_cov - tol
+    return L, zero, one, best_open, best_cov
+
+
+def pmedian_lagrangian_sparse(
+    cost: np.ndarray,
+    weights: np.ndarray,
+    p: int,
+    *,
+    upper: float,
+    start_open,
+    fixed_idx=(),
+    allowed=None,
+    margin: float = 3.0,
+    iterations: int = 20000,
+    time_limit: float = 30.0,
+    target_gap: float = 0.0,
+    primal: list | None = None,
+) -> tuple[float, np.ndarray]:
+    """The Lagrangian bound of :func:`pmedian_lagrangian` on the near pairs only (large instances).
+
+    Row ``i`` keeps the sites within ``margin ×`` its time to the nearest site of
+    ``start_open`` (plus 1 min); ``c_i`` is its smallest time outside that
+    list. With the multipliers capped at ``λ_i ≤ w_i c_i`` every pair outside
+    the list has ``min(0, w_i d_ij − λ_i) = 0``, so ``L(λ)`` computed on the
+    lists equals ``L(λ)`` on the full matrix: the bound is valid for the full
+    problem, at a fraction of the work (the cap only limits how high it can
+    climb). Returns (bound, useless mask), like :func:`pmedian_lagrangian`.
+    """
+    t0 = time.perf_counter()
+    use = weights > 0
+    C = np.where(np.isfinite(cost[use]), cost[use], BIG).astype(np.float32)
+    w = weights[use]
+    n, m = C.shape
+    allowed = np.ones(m, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
+    C[:, ~allowed] = BIG
+    fixed = np.zeros(m, dtype=bool)
+    fixed[np.asarray(list(fixed_idx), dtype=np.int64)] = True
+    free = allowed & ~fixed
+    cand = np.flatnonzero(free)
+    k_free = p - int(fixed.sum())
+    d_h = C[:, np.asarray(start_open, dtype=np.int64)].min(axis=1)
+    tau = (margin * d_h + 1.0).astype(np.float32)
+    rows_l, cols_l, cap_l = [], [], []
+    step_rows = max(1, 4_000_000 // max(m, 1))
+    for a in range(0, n, step_rows):
+        blk = C[a : a + step_rows]
+        inside = blk <= tau[a : a + step_rows, None]
+        r, c = np.nonzero(inside)
+        rows_l.append(r + a)
+        cols_l.append(c)
+        cap_l.append(np.where(inside, np.inf, blk).min(axis=1))
+    er = np.concatenate(rows_l)
+    ec = np.concatenate(cols_l)
+    # float32 rounding must not lift the cap above a true time outside the list
+    cap = np.minimum(np.concatenate(cap_l).astype(np.float64), BIG) * (1 - 1e-6)
+    rows_used = np.flatnonzero(use)
+    wd = w[er] * np.asarray(cost[rows_used[er], ec], dtype=np.float64)
+    lam_cap = w * cap
+    lam = np.minimum(w * d_h.astype(np.float64), lam_cap)
+
+    def evaluate(lam: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        neg = np.minimum(wd - lam[er], 0.0)
+        rho = np.bincount(ec, weights=neg, minlength=m)
+        chosen = fixed.copy()
+        if k_free > 0:
+            chosen[cand[np.argsort(rho[cand], kind="stable")[:k_free]]] = True
+        return float(lam.sum() + rho[chosen].sum()), chosen, neg
+
+    best_L, best_lam = -np.inf, lam.copy()
+    theta, stall = 2.0, 0
+    best_primal, best_primal_set = upper, None
+    for it in range(iterations):
+        if time.perf_counter() - t0 > time_limit:
+            break
+        L, chosen, neg = evaluate(lam)
+        if it % 5 == 0:
+            val = float(w @ C[:, chosen].min(axis=1).astype(np.float64))
+            if val < best_primal * (1 - 1e-9):
+                best_primal, best_primal_set = val, np.flatnonzero(chosen)
+                upper = val
+        if best_L < L:
+            best_L, best_lam, stall = L, lam.copy(), 0
+        else:
+            stall += 1
+            if stall >= 30:
+                theta *= 0.5
+                stall = 0
+        if best_L >= upper * (1 - target_gap) or theta < 1e-5:
+            break
+        served = chosen[ec] & (neg < 0)
+        g = 1.0 - np.bincount(er[served], minlength=n)
+        g = np.where((lam >= lam_cap) & (g > 0), 0.0, g)
+        norm = float(g @ g)
+        if norm <= 0:
+            break
+        lam = np.clip(lam + theta * (upper - L) / norm * g, 0.0, lam_cap)
+    if primal is not None and best_primal_set is not None:
+        left = max(1.0, time_limit - (time.perf_counter() - t0))
+        open_idx, total = pmedian_heuristic(
+            cost,
+            weights,
+            p,
+            fixed_idx=fixed_idx,
+            allowed=allowed,
+            time_limit=left,
+            start=best_primal_set,
+        )
+        primal.append((total, open_idx))
+    L, chosen, neg = evaluate(best_lam)
+    rho = np.bincount(ec, weights=neg, minlength=m)
+    useless = np.zeros(m, dtype=bool)
+    if k_free <= 0:
+        return float(best_lam.sum() + rho[fixed].sum()), useless
+    srt = cand[np.argsort(rho[cand], kind="stable")]
+    inside_s = srt[:k_free]
+    base = float(best_lam.sum() + rho[fixed].sum() + rho[inside_s].sum())
+    if len(cand) > k_free:
+        forced = base - rho[srt[k_free - 1]] + rho
+        out = np.ones(m, dtype=bool)
+        out[inside_s] = False
         useless = out & free & (forced > upper + 1e-9 * max(1.0, abs(upper)))
     return base, useless

@@ -200,8 +200,14 @@ def locate_from_files(
             f"use site ids present in {Path(cost_matrix).name} (e.g. {site_ids[0]!r})",
         )
     given = {"p": p, "max_minutes": max_minutes}
-    m = spec.cls.from_cost_matrix(cost, weights=w, site_ids=site_ids, demand_ids=demand_ids, fixed=fixed or None,
-                                  **{k: given[k] for k in spec.takes})
+    m = spec.cls.from_cost_matrix(
+        cost,
+        weights=w,
+        site_ids=site_ids,
+        demand_ids=demand_ids,
+        fixed=fixed or None,
+        **{k: given[k] for k in spec.takes},
+    )
     m.solve(solver=solver, time_limit=time_limit)
     res = m.summary()
     res.setdefault("covered_share", None)
@@ -233,16 +239,24 @@ def add_locate_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
         help="CSV demand_id,site_id,minutes (missing pair = unreachable)",
     )
     parser.add_argument("--demand", required=True, help="CSV demand_id,weight")
-    parser.add_argument("--model", required=True, choices=list(MODELS),
-                        help="; ".join(f"{k}: {s.what}" for k, s in MODELS.items()))
+    parser.add_argument(
+        "--model",
+        required=True,
+        choices=list(MODELS),
+        help="; ".join(f"{k}: {s.what}" for k, s in MODELS.items()),
+    )
     parser.add_argument("--p", type=int, help="number of sites (mclp, pmedian, pcenter)")
     parser.add_argument(
         "--max-minutes", type=float, help="coverage threshold T (lscp, mclp); hard cap for pmedian"
     )
     parser.add_argument("--fixed", help="comma-separated site ids that must be open")
-    parser.add_argument("--solver", default="highs", choices=["highs", "cbc", "highs-pulp"],
-                        help="highs: HiGHS in-process (default); cbc: PuLP's bundled CBC; "
-                             "highs-pulp: HiGHS through a PuLP model")
+    parser.add_argument(
+        "--solver",
+        default="highs",
+        choices=["highs", "cbc", "highs-pulp"],
+        help="highs: HiGHS in-process (default); cbc: PuLP's bundled CBC; "
+        "highs-pulp: HiGHS through a PuLP model",
+    )
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
     parser.add_argument("--out", required=True, help="RESULT.json")
     return parser

@@ -60,6 +60,25 @@ class JointPlacement(LocationModel):
     same_place: np.ndarray
     colocated_pairs: list[tuple]
 
+    cost_b: np.ndarray
+    weights_a: np.ndarray
+    weights_b: np.ndarray
+    fixed_b_idx: np.ndarray
+    excluded_b_idx: np.ndarray
+    allowed_b: np.ndarray
+    max_minutes_a: float
+    max_minutes_b: float
+    p_a: int
+    p_b: int
+    colocation: str
+    colocation_bonus: float
+    priority: tuple[float, float]
+    selected_a: list
+    selected_b: list
+    colocated: list
+    covered_share_a: float = math.nan
+    covered_share_b: float = math.nan
+
     @classmethod
     def from_cost_matrix(
         cls,
@@ -236,9 +255,11 @@ class JointPlacement(LocationModel):
             mip_gap=mip_gap,
             msg=msg,
         )
-        self._check_outcome(out, "the fixed sites, p values and co-location rule cannot all hold")
-        open_a = np.flatnonzero(out.x[ya] > 0.5)
-        open_b = np.flatnonzero(out.x[yb] > 0.5)
+        x = self._check_outcome(
+            out, "the fixed sites, p values and co-location rule cannot all hold"
+        )
+        open_a = np.flatnonzero(x[ya] > 0.5)
+        open_b = np.flatnonzero(x[yb] > 0.5)
         self.selected_a = self._site_order(open_a)
         self.selected_b = self._site_order(open_b)
         pairs = [(int(j), int(q)) for j in open_a for q in open_b if self.same_place[j, q]]

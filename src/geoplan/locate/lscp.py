@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 
@@ -38,6 +39,10 @@ class LSCP(LocationModel):
     """
 
     name = "lscp"
+
+    max_minutes: float
+    site_costs: np.ndarray | None
+    covered_share: float = math.nan
 
     @classmethod
     def from_cost_matrix(
@@ -130,8 +135,8 @@ class LSCP(LocationModel):
             out = solve_milp(
                 milp, solver=solver, time_limit=remaining, mip_gap=mip_gap, msg=msg, warm_start=ws
             )
-            self._check_outcome(out, "some demand row cannot be covered")
-            open_idx = np.flatnonzero(out.x[:m] > 0.5)
+            x = self._check_outcome(out, "some demand row cannot be covered")
+            open_idx = np.flatnonzero(x[:m] > 0.5)
             self.status = out.status
             self.bound = float(out.bound)
         self._open_idx = open_idx

@@ -49,6 +49,13 @@ class PCenter(LocationModel):
 
     name = "pcenter"
 
+    p: int
+    site_costs: np.ndarray | None
+    budget: float | None
+    fill: bool
+    probes: int = 0
+    mean_minutes: float = math.nan
+
     @classmethod
     def from_cost_matrix(
         cls,
@@ -110,6 +117,7 @@ class PCenter(LocationModel):
             )
         if (
             self.budget is not None
+            and self.site_costs is not None
             and float(self.site_costs[self.fixed_idx].sum()) > self.budget + 1e-9
         ):
             self._fail(f"pcenter: the fixed sites cost more than the budget {self.budget:g}")
@@ -224,7 +232,7 @@ class PCenter(LocationModel):
         spent = float(self.site_costs[is_open].sum()) if self.site_costs is not None else 0.0
         while is_open.sum() < self.p:
             ok = self.allowed & ~is_open
-            if self.budget is not None:
+            if self.budget is not None and self.site_costs is not None:
                 ok &= self.site_costs + spent <= self.budget + 1e-9
             if not ok.any():
                 break

@@ -19,10 +19,20 @@ from geoplan.locate.base import (
     relative_gap,
     solve_milp,
 )
-from geoplan.locate.heuristics import pmedian_heuristic, pmedian_lagrangian
+from geoplan.locate.heuristics import (
+    pmedian_heuristic,
+    pmedian_lagrangian,
+    pmedian_lagrangian_sparse,
+)
 
 #: run the Lagrangian bound first above this many demand × site pairs
 LAGRANGIAN_MIN_PAIRS = 100_000
+#: from this many demand × site pairs the Lagrangian runs on the near pairs only (national:
+#: 89 M pairs, where one dense subgradient step takes about a second)
+SPARSE_LAGRANGIAN_MIN_PAIRS = 20_000_000
+#: above this many list entries no MILP is built: the Lagrangian bound is the result (national:
+#: a 2 M-row MILP took 11 GB and did not finish its root LP in minutes)
+MILP_SKIP_ENTRIES = 1_000_000
 #: above this many list entries the MILP rarely beats the Lagrangian bound in time: give it the time
 MILP_MAX_ENTRIES = 300_000
 
@@ -69,6 +79,21 @@ class PMedian(LocationModel):
     """
 
     name = "pmedian"
+
+    p: int | None
+    max_minutes: float | None
+    site_costs: np.ndarray | None
+    budget: float | None
+    capacities: np.ndarray | None
+    total_minutes: float = math.nan
+    max_assigned_minutes: float = math.nan
+    iterations: int = 0
+    merged_rows: int = 0
+    lagrangian_bound: float | None = None
+    sites_ruled_out: int = 0
+    K: np.ndarray
+    _cap_x: np.ndarray
+    _cap_layout: dict | None = None
 
     @classmethod
     def from_cost_matrix(
@@ -146,6 +171,7 @@ class PMedian(LocationModel):
                 f"pmedian: {len(bad)} demand row(s) reach no allowed site {where}: {fmt_ids(ids)}"
             )
         if self.budget is not None:
+            assert self.site_costs is not None  # checked in from_cost_matrix
             fc = float(self.site_costs[self.fixed_idx].sum())
             if fc > self.budget + 1e-9:
                 self._fail(
@@ -221,6 +247,7 @@ class PMedian(LocationModel):
         # heuristic start
         heur_open = None
         if warm_start and simple:
+            assert self.p is not None  # no budget: p was required
             heur_open, _ = pmedian_heuristic(
                 C,
                 w,
@@ -246,9 +273,15 @@ class PMedian(LocationModel):
             and lagrangian is not False
             and (lagrangian or n * m > LAGRANGIAN_MIN_PAIRS)
         ):
+            assert self.p is not None  # heur_open is set only without a budget
             left = time_limit - (time.perf_counter() - t0)
             primal: list = []
-            lag, useless = pmedian_lagrangian(
+            lag_fn = (
+                pmedian_lagrangian_sparse
+                if n * m >= SPARSE_LAGRANGIAN_MIN_PAIRS
+                else pmedian_lagrangian
+            )
+            lag, useless = lag_fn(
                 C,
                 w,
                 self.p,
@@ -256,7 +289,7 @@ class PMedian(LocationModel):
                 start_open=heur_open,
                 fixed_idx=self.fixed_idx,
                 allowed=self.allowed,
-                time_limit=max(0.5, (0.4 if K.sum() <= MILP_MAX_ENTRIES else 0.9) * left),
+                time_limit=max(0.5, self._lagrangian_share(int(K.sum())) * left),
                 # the gap that counts is on the whole objective, constant of merged rows included
                 target_gap=mip_gap * (ub_val + const) / ub_val if ub_val > 0 else mip_gap,
                 primal=primal,
@@ -288,6 +321,14 @@ class PMedian(LocationModel):
             self.solve_seconds = time.perf_counter() - t0
             return self
         self.iterations = 0
+        if K.sum() > MILP_SKIP_ENTRIES and best_open is not None and simple:
+            # too large for the MILP in any useful time: report the Lagrangian gap honestly
+            self.K = K
+            self._finish(
+                C_all, best_open, ub_val + const, lb_val + const, W, mip_gap, "time_limit", False
+            )
+            self.solve_seconds = time.perf_counter() - t0
+            return self
         last_status = None
         while True:
             remaining = time_limit - (time.perf_counter() - t0)
@@ -308,9 +349,9 @@ class PMedian(LocationModel):
                 warm_start=ws,
             )
             self.iterations += 1
-            self._check_outcome(out, self._infeasible_words())
+            x_opt = self._check_outcome(out, self._infeasible_words())
             last_status = out.status
-            yv = out.x[:m]
+            yv = x_opt[:m]
             open_idx = np.flatnonzero(yv > 0.5)
             if capacitated:
                 true = self._capacitated_true(C, w, open_idx, out, layout)
@@ -356,6 +397,13 @@ class PMedian(LocationModel):
         return self
 
     # ------------------------------------------------------------------
+    @staticmethod
+    def _lagrangian_share(entries: int) -> float:
+        """Share of the remaining time for the Lagrangian bound, by the size of the MILP lists."""
+        if entries > MILP_SKIP_ENTRIES:
+            return 0.95
+        return 0.4 if entries <= MILP_MAX_ENTRIES else 0.9
+
     def _true_total(self, C, w, open_idx) -> float:
         if len(open_idx) == 0:
             return math.inf
@@ -394,6 +442,7 @@ class PMedian(LocationModel):
             offset = float(w @ Cs[:, 0])
             layout["z"] = z
         else:
+            assert self.capacities is not None
             x = b.add_cols(N, cost=w[fi] * fd, lb=0.0, ub=1.0, name="x")
             fb_cost = np.where(
                 complete,
@@ -445,6 +494,7 @@ class PMedian(LocationModel):
         return np.concatenate([yv, z])
 
     def _capacitated_true(self, C, w, open_idx, out, layout) -> float:
+        assert out.x is not None  # _check_outcome ran first
         f = out.x[layout["f"]]
         layout["fallback_used"] = f > 1e-6
         if not layout["fallback_used"].any():
@@ -474,8 +524,8 @@ class PMedian(LocationModel):
         d, col = self._assign_nearest(open_idx)
         if self.max_minutes is not None:
             d = np.where(d <= self.max_minutes + 1e-9, d, np.inf)
-        if capacitated and getattr(self, "_cap_layout", None) is not None:
-            lay = self._cap_layout
+        lay = self._cap_layout
+        if capacitated and lay is not None:
             rows = np.flatnonzero(self.weights > 0)
             xs = self._cap_x
             best = np.full(len(rows), -1)
