@@ -81,7 +81,7 @@ def _positive(args: argparse.Namespace, name: str, option: str, *, optional: boo
     if value is None and optional:
         return
     try:
-        number = float(value)
+        number = float(value)  # type: ignore[arg-type]  # None and junk end as NaN below
     except (TypeError, ValueError):
         number = math.nan
     if not (math.isfinite(number) and number > 0):

@@ -225,7 +225,7 @@ class CompiledGraph:
         time, length = self.time.copy(), self.length.copy()
         ferry = None if self.ferry is None else self.ferry.copy()
         drop = np.zeros(len(time.data), dtype=bool)
-        ends = set()
+        ends: set[object] = set()
         for u, v in sorted({(u, v) for u, v, *_ in edges if u != v}, key=lambda p: (index[p[0]], index[p[1]])):
             r, c = index[u], index[v]
             lo, hi = time.indptr[r], time.indptr[r + 1]
@@ -450,7 +450,7 @@ class Snap:
 NO_SNAP_HIGHWAYS = frozenset({"motorway", "motorway_link", "ferry"})
 
 
-def _fingerprint(xy: np.ndarray, time: sp.csr_matrix, snappable: np.ndarray, kph: np.ndarray | None,
+def _fingerprint(xy: np.ndarray, time: sp.csr_matrix, snappable: np.ndarray | None, kph: np.ndarray | None,
                  defaults: dict, n: int) -> str:
     """Content hash of a compiled graph: coordinates, edges and times (to 1 ms), snapping and access."""
     h = hashlib.sha256()
@@ -458,7 +458,7 @@ def _fingerprint(xy: np.ndarray, time: sp.csr_matrix, snappable: np.ndarray, kph
     h.update(np.repeat(np.arange(n, dtype=np.int64), np.diff(time.indptr)).tobytes())
     h.update(time.indices.astype(np.int64).tobytes())
     h.update(np.round(time.data, 3).tobytes())
-    h.update(snappable.tobytes())
+    h.update(b"" if snappable is None else snappable.tobytes())
     h.update(np.nan_to_num(np.full(n, np.nan) if kph is None else kph, nan=-1.0).tobytes())
     h.update(repr(sorted(defaults.items())).encode())
     return h.hexdigest()
