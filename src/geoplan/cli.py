@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from geoplan import __version__, progress
 from geoplan.errors import GeoplanError, InputError, OutputError
@@ -77,7 +78,7 @@ def _cmd_od(args: argparse.Namespace) -> int:
 
 def _positive(args: argparse.Namespace, name: str, option: str, *, optional: bool = False) -> None:
     """A numeric option must be a finite number > 0 (argparse's float() accepts 'nan' and 'inf')."""
-    value = getattr(args, name, None)
+    value: Any = getattr(args, name, None)
     if value is None and optional:
         return
     try:
