@@ -51,7 +51,7 @@ def test_titles_name_what_the_hour_and_the_scenario(runs):
     run, out = runs["da"]
     page = (out / "acute.html").read_text(encoding="utf-8")
     s = _setup(page)
-    assert s["title"] == "Køretid til nærmeste akuthospital, kl. 03 — Natlukning i Lilleregion"
+    assert s["title"] == "Køretid til nærmeste åbne akuthospital, kl. 03 — Natlukning i Lilleregion"
     # Hospital E is open 07–22: closed at 03, said in the caption and drawn as closed
     assert "Scenarie: tiny-night" in s["caption"] and "Lukket kl. 03: Hospital E" in s["caption"]
     assert "Lukkede akuthospitaler (kl. 03)" in page
@@ -60,7 +60,7 @@ def test_titles_name_what_the_hour_and_the_scenario(runs):
     assert houses["title"].endswith("hele døgnet — Natlukning i Lilleregion")
     run_en, out_en = runs["en"]
     s_en = _setup((out_en / "acute.html").read_text(encoding="utf-8"))
-    assert s_en["title"] == "Travel time to nearest acute hospital, at 03:00 — Natlukning i Lilleregion"
+    assert s_en["title"] == "Travel time to nearest open acute hospital, at 03:00 — Natlukning i Lilleregion"
     assert '<html lang="en">' in (out_en / "acute.html").read_text(encoding="utf-8")[:200]
 
 

@@ -183,7 +183,7 @@ def _check_values(doc: Mapping[str, Any], origins: Mapping[Loc, Path], path: Pat
                     _check_values(item, origins, path, (*loc, str(i)))
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, *, check_references: bool = True) -> Scenario:
     """Read and validate a scenario file (following its ``extends`` chain).
 
     Parameters
@@ -191,6 +191,9 @@ def load_scenario(path: str | Path) -> Scenario:
     path
         A ``.toml`` file; a missing relative path such as
         ``scenarios/baseline.toml`` means the packaged scenario of that name.
+    check_references
+        Also check that the region and an OSM network file it names exist (``False`` when the
+        caller brings its own region object, as :func:`geoplan.run_scenario` with ``region=``).
 
     Raises
     ------
@@ -222,7 +225,8 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(where, problem, fix) from exc
     sc = sc.model_copy(update={"path": path})
     sc._origins = {".".join(loc): f for loc, f in origins.items()}
-    _check_references(sc)
+    if check_references:
+        _check_references(sc)
     return sc
 
 

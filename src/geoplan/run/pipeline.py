@@ -74,7 +74,7 @@ def run_scenario(scenario: Scenario | str | Path, *, out: str | Path | None = No
     RunResult
         Per-step results, headlines, measures, ``written`` (file names) and ``timings``.
     """
-    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, check_references=region is None)
     t0 = time.perf_counter()
     result = compute_scenario(sc, region=region)
     if write:
