@@ -82,7 +82,7 @@ def _positive(args: argparse.Namespace, name: str, option: str, *, optional: boo
     if value is None and optional:
         return
     try:
-        number = float(value)  # type: ignore[arg-type]  # None and junk end as NaN below
+        number = float(value)
     except (TypeError, ValueError):
         number = math.nan
     if not (math.isfinite(number) and number > 0):
