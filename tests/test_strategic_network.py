@@ -309,6 +309,16 @@ def test_loader_missing_column(tmp_path):
         graph_from_strategic_tables(nodes_csv=nodes, links_csv=links)
 
 
+def test_loader_row_with_more_values_than_columns(tmp_path):
+    nodes, links = _copy_tables(tmp_path)
+    lines = links.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = lines[2].rstrip("\n") + ",one too many\n"
+    links.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(InputError, match="line 3: more values than columns") as exc:
+        graph_from_strategic_tables(nodes_csv=nodes, links_csv=links)
+    assert links.name in str(exc.value)
+
+
 def test_length_defaults_to_straight_times_circuity(tmp_path):
     nodes, links = _copy_tables(tmp_path)
     with open(links, encoding="utf-8") as fh:

@@ -42,7 +42,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn, overload
+from typing import Any, NoReturn, Self, overload
 
 import numpy as np
 import scipy.sparse as sp
@@ -200,6 +200,35 @@ def check_site_vector(values: Any, n_sites: int, *, name: str) -> np.ndarray:
     if not np.isfinite(v).all() or (v < 0).any():
         raise InputError(None, f"{name} must be finite and >= 0", f"fix the {name} values")
     return v
+
+
+def optional_site_vector(values: Any, n_sites: int, *, name: str) -> np.ndarray | None:
+    """:func:`check_site_vector`, passing ``None`` (not given) through."""
+    return None if values is None else check_site_vector(values, n_sites, name=name)
+
+
+def check_p_or_budget(
+    p: int | None, budget: float | None, n_sites: int, n_fixed: int, *, model: str
+) -> int | None:
+    """:func:`check_p` for a model where a budget may stand in for ``p`` (one of them is required)."""
+    if budget is None and p is None:
+        raise InputError(
+            None,
+            f"{model}: p (the number of sites to open) is missing",
+            "pass p=<int> (or a budget)",
+        )
+    return check_p(p, n_sites, n_fixed, required=False, model=model)
+
+
+def check_budget(budget: float | None, site_costs: np.ndarray | None, *, model: str) -> float | None:
+    """The total budget as a float (``None``: no budget); a budget needs ``site_costs``."""
+    if budget is not None and site_costs is None:
+        raise InputError(
+            None,
+            f"{model}: budget given without site_costs",
+            "pass site_costs (one value per site)",
+        )
+    return None if budget is None else float(budget)
 
 
 def fmt_ids(ids: Sequence, limit: int = 5) -> str:
@@ -630,6 +659,20 @@ class LocationModel:
     excluded_idx: np.ndarray
     allowed: np.ndarray
     _open_idx: np.ndarray
+
+    @classmethod
+    def _new(cls, cost, weights, site_ids, demand_ids, fixed, excluded) -> Self:
+        """A model with the inputs all models share checked (see :meth:`_init_common`)."""
+        self = cls()
+        self._init_common(
+            cost,
+            weights=weights,
+            site_ids=site_ids,
+            demand_ids=demand_ids,
+            fixed=fixed,
+            excluded=excluded,
+        )
+        return self
 
     def _init_common(self, cost, *, weights, site_ids, demand_ids, fixed, excluded) -> None:
         self.cost = check_cost(cost)

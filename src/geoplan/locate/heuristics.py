@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -296,6 +299,142 @@ def pcenter_heuristic(
     return open_idx, radius(cost, open_idx)
 
 
+#: subgradient steps without progress before the step size halves (MCLP), the
+#: first step size and the smallest before giving up
+STALL, THETA0, THETA_MIN = 50, 2.0, 1e-5
+
+
+@dataclass
+class _SubgradientRun:
+    """What :func:`_subgradient_driver` found."""
+
+    bound: float  # best Lagrangian bound
+    lam: np.ndarray  # multipliers that gave it
+    target: float  # best primal value (the given one if nothing beat it)
+    best_set: np.ndarray | None  # open columns of that value (None: none beat the given one)
+
+
+def _subgradient_driver(
+    lam: np.ndarray,
+    *,
+    evaluate: Callable[[np.ndarray], tuple[float, np.ndarray, Any]],
+    primal: Callable[[np.ndarray, Any], float],
+    subgradient: Callable[[np.ndarray, np.ndarray, Any], np.ndarray],
+    move: Callable[[np.ndarray, np.ndarray, float], np.ndarray],
+    target: float,
+    minimise: bool,
+    t0: float,
+    iterations: int,
+    time_limit: float,
+    target_gap: float,
+    stall_limit: int,
+    step_floor: float | None = None,
+) -> _SubgradientRun:
+    """The subgradient loop shared by the Lagrangian bounds.
+
+    ``evaluate(λ)`` gives ``(L(λ), chosen sites, extra)``; every 5 steps
+    ``primal(chosen, extra)`` values the chosen sites as a solution, and a better
+    one becomes the Polyak ``target``. For a minimisation problem
+    (``minimise``: the bound is a lower bound, raised) a value must beat the
+    target by a relative 1e-9; for a maximisation problem (upper bound,
+    lowered) any gain counts. The step size ``θ`` (from :data:`THETA0`) halves
+    after ``stall_limit`` steps without a better bound. The loop stops at
+    ``iterations``, after ``time_limit`` seconds from ``t0``, when the bound is
+    within ``target_gap`` of the target, when ``θ`` falls below
+    :data:`THETA_MIN` or when the subgradient ``subgradient(λ, chosen, extra)``
+    vanishes; otherwise ``λ ← move(λ, g, θ·gap/‖g‖²)`` with ``gap`` the
+    distance from the bound to the target (at least ``step_floor`` if given).
+    """
+    best_L = -math.inf if minimise else math.inf
+    best_lam = lam.copy()
+    best_set = None
+    theta, stall = THETA0, 0
+    for it in range(iterations):
+        if time.perf_counter() - t0 > time_limit:
+            break
+        L, chosen, extra = evaluate(lam)
+        if it % 5 == 0:
+            val = primal(chosen, extra)
+            if (val < target * (1 - 1e-9)) if minimise else (val > target):
+                target, best_set = val, np.flatnonzero(chosen)
+        if (best_L < L) if minimise else (best_L > L):
+            best_L, best_lam, stall = L, lam.copy(), 0
+        else:
+            stall += 1
+            if stall >= stall_limit:
+                theta *= 0.5
+                stall = 0
+        closed = (
+            best_L >= target * (1 - target_gap) if minimise else best_L <= target * (1 + target_gap)
+        )
+        if closed or theta < THETA_MIN:
+            break
+        g = subgradient(lam, chosen, extra)
+        norm = float(g @ g)
+        if norm <= 0:
+            break
+        gap = target - L if minimise else L - target
+        if step_floor is not None:
+            gap = max(gap, step_floor)
+        lam = move(lam, g, theta * gap / norm)
+    return _SubgradientRun(best_L, best_lam, target, best_set)
+
+
+def _site_sets(
+    m: int, p: int, fixed_idx, allowed
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """(allowed mask, fixed mask, free mask, free columns, sites left to choose) of a Lagrangian bound."""
+    allowed = np.ones(m, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
+    fixed = np.zeros(m, dtype=bool)
+    fixed[np.asarray(list(fixed_idx), dtype=np.int64)] = True
+    free = allowed & ~fixed
+    return allowed, fixed, free, np.flatnonzero(free), p - int(fixed.sum())
+
+
+def _weighted_rows(
+    cost: np.ndarray, weights: np.ndarray, allowed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows of positive weight, their float32 costs with BIG for unreachable and not allowed, their weights)."""
+    use = weights > 0
+    C = np.where(np.isfinite(cost[use]), cost[use], BIG).astype(np.float32)
+    C[:, ~allowed] = BIG
+    return use, C, weights[use]
+
+
+def _polish(
+    cost, weights, p, fixed_idx, allowed, start, time_limit, t0
+) -> tuple[float, np.ndarray]:
+    """The Lagrangian heuristic's best sites improved by swaps in the time left: (total cost, open columns)."""
+    left = max(1.0, time_limit - (time.perf_counter() - t0))
+    open_idx, total = pmedian_heuristic(
+        cost,
+        weights,
+        p,
+        fixed_idx=fixed_idx,
+        allowed=allowed,
+        time_limit=left,
+        start=start,
+    )
+    return total, open_idx
+
+
+def _pmedian_fixing(lam_sum, rho, fixed, free, cand, k_free, upper) -> tuple[float, np.ndarray]:
+    """(bound, useless mask) of p-median multipliers summing to ``lam_sum`` with site values ``rho``."""
+    m = len(rho)
+    useless = np.zeros(m, dtype=bool)
+    if k_free <= 0:
+        return float(lam_sum + rho[fixed].sum()), useless
+    srt = cand[np.argsort(rho[cand], kind="stable")]
+    inside = srt[:k_free]
+    base = float(lam_sum + rho[fixed].sum() + rho[inside].sum())
+    if len(cand) > k_free:
+        forced = base - rho[srt[k_free - 1]] + rho
+        out = np.ones(m, dtype=bool)
+        out[inside] = False
+        useless = out & free & (forced > upper + 1e-9 * max(1.0, abs(upper)))
+    return base, useless
+
+
 def pmedian_lagrangian(
     cost: np.ndarray,
     weights: np.ndarray,
@@ -337,86 +476,45 @@ def pmedian_lagrangian(
     (best bound, useless mask over sites)
     """
     t0 = time.perf_counter()
-    use = weights > 0
-    C = np.where(np.isfinite(cost[use]), cost[use], BIG).astype(np.float32)
-    w = weights[use]
+    allowed, fixed, free, cand, k_free = _site_sets(cost.shape[1], p, fixed_idx, allowed)
+    use, C, w = _weighted_rows(cost, weights, allowed)
     n, m = C.shape
-    allowed = np.ones(m, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
-    C[:, ~allowed] = BIG
     WC = C * w.astype(np.float32)[:, None]
-    fixed = np.zeros(m, dtype=bool)
-    fixed[np.asarray(list(fixed_idx), dtype=np.int64)] = True
-    free = allowed & ~fixed
-    cand = np.flatnonzero(free)
-    k_free = p - int(fixed.sum())
     lam = WC[:, np.asarray(start_open, dtype=np.int64)].min(axis=1)
 
-    def evaluate(lam):
+    def evaluate(lam: np.ndarray) -> tuple[float, np.ndarray, None]:
         rho = np.minimum(WC - lam[:, None], 0.0).sum(axis=0, dtype=np.float64)
         chosen = fixed.copy()
         if k_free > 0:
             chosen[cand[np.argsort(rho[cand], kind="stable")[:k_free]]] = True
-        return float(lam.astype(np.float64).sum() + rho[chosen].sum()), chosen
+        return float(lam.astype(np.float64).sum() + rho[chosen].sum()), chosen, None
 
-    best_L, best_lam = -np.inf, lam.copy()
-    theta, stall = 2.0, 0
-    best_primal, best_primal_set = upper, None
-    for it in range(iterations):
-        if time.perf_counter() - t0 > time_limit:
-            break
-        L, chosen = evaluate(lam)
-        if it % 5 == 0:
-            val = float(w @ C[:, chosen].min(axis=1).astype(np.float64))
-            if val < best_primal * (1 - 1e-9):
-                best_primal, best_primal_set = val, np.flatnonzero(chosen)
-                upper = val
-        if best_L < L:
-            best_L, best_lam, stall = L, lam.copy(), 0
-        else:
-            stall += 1
-            if stall >= 30:
-                theta *= 0.5
-                stall = 0
-        if best_L >= upper * (1 - target_gap) or theta < 1e-5:
-            break
-        cnt = (WC[:, chosen] < lam[:, None]).sum(axis=1)
-        g = 1.0 - cnt
-        norm = float(g @ g)
-        if norm <= 0:
-            break
-        lam = np.maximum(lam + np.float32(theta * (upper - L) / norm) * g.astype(np.float32), 0.0)
+    def subgradient(lam: np.ndarray, chosen: np.ndarray, _: None) -> np.ndarray:
+        return 1.0 - (WC[:, chosen] < lam[:, None]).sum(axis=1)
+
+    run = _subgradient_driver(
+        lam,
+        evaluate=evaluate,
+        primal=lambda chosen, _: float(w @ C[:, chosen].min(axis=1).astype(np.float64)),
+        subgradient=subgradient,
+        move=lambda lam, g, scale: np.maximum(lam + np.float32(scale) * g.astype(np.float32), 0.0),
+        target=upper,
+        minimise=True,
+        t0=t0,
+        iterations=iterations,
+        time_limit=time_limit,
+        target_gap=target_gap,
+        stall_limit=30,
+    )
+    best_lam, upper = run.lam, run.target
     u = best_lam.astype(np.float64) / w
-    if primal is not None and best_primal_set is not None:
-        left = max(1.0, time_limit - (time.perf_counter() - t0))
-        open_idx, total = pmedian_heuristic(
-            cost,
-            weights,
-            p,
-            fixed_idx=fixed_idx,
-            allowed=allowed,
-            time_limit=left,
-            start=best_primal_set,
-        )
-        primal.append((total, open_idx))
+    if primal is not None and run.best_set is not None:
+        primal.append(_polish(cost, weights, p, fixed_idx, allowed, run.best_set, time_limit, t0))
     # exact float64 re-evaluation of the best multipliers, then fixing
     Cd = np.where(np.isfinite(cost[use]), cost[use], BIG)
     Cd[:, ~allowed] = BIG
     rho = w @ np.minimum(Cd - u[:, None], 0.0)
-    useless = np.zeros(m, dtype=bool)
-    if k_free <= 0:
-        return float(w @ u + rho[fixed].sum()), useless
-    srt = cand[np.argsort(rho[cand], kind="stable")]
-    inside = srt[:k_free]
-    base = float(w @ u + rho[fixed].sum() + rho[inside].sum())
-    if len(cand) > k_free:
-        forced = base - rho[srt[k_free - 1]] + rho
-        out = np.ones(m, dtype=bool)
-        out[inside] = False
-        useless = out & free & (forced > upper + 1e-9 * max(1.0, abs(upper)))
-    return base, useless
-
-
-STALL, THETA0, THETA_MIN = 50, 2.0, 1e-5
+    return _pmedian_fixing(w @ u, rho, fixed, free, cand, k_free, upper)
 
 
 def mclp_lagrangian(
@@ -456,12 +554,7 @@ def mclp_lagrangian(
     n, m = A.shape
     A = sp.csr_matrix(A, dtype=np.float64)
     AT = A.T.tocsr()
-    allowed = np.ones(m, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
-    fixed = np.zeros(m, dtype=bool)
-    fixed[np.asarray(list(fixed_idx), dtype=np.int64)] = True
-    free = allowed & ~fixed
-    cand = np.flatnonzero(free)
-    k_free = p - int(fixed.sum())
+    allowed, fixed, free, cand, k_free = _site_sets(m, p, fixed_idx, allowed)
     W = float(w.sum())
     deg = np.maximum(np.asarray(A.sum(axis=1)).ravel(), 1.0)
     lam = w / deg
@@ -474,35 +567,31 @@ def mclp_lagrangian(
             chosen[order[:k_free]] = True
         return W - float(lam.sum()) + float(rho[chosen].sum()), chosen, rho
 
-    best_open = np.asarray(start_open, dtype=np.int64)
-    best_cov = lower
-    best_L, best_lam = math.inf, lam.copy()
-    theta, stall = THETA0, 0
-    for it in range(iterations):
-        if time.perf_counter() - t0 > time_limit:
-            break
+    def evaluate_cover(lam: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         L, chosen, _ = evaluate(lam)
-        cnt = A @ chosen.astype(np.float64)
-        if it % 5 == 0:
-            cov = float(w[cnt > 0].sum())
-            if cov > best_cov:
-                best_cov, best_open = cov, np.flatnonzero(chosen)
-        if best_L > L:
-            best_L, best_lam, stall = L, lam.copy(), 0
-        else:
-            stall += 1
-            if stall >= STALL:
-                theta *= 0.5
-                stall = 0
-        if best_L <= best_cov * (1 + target_gap) or theta < THETA_MIN:
-            break
+        return L, chosen, A @ chosen.astype(np.float64)  # rows' count of chosen sites
+
+    def subgradient(lam: np.ndarray, chosen: np.ndarray, cnt: np.ndarray) -> np.ndarray:
         g = cnt - 1.0  # dL/dλ
-        g = np.where(((lam <= 0) & (g > 0)) | ((lam >= w) & (g < 0)), 0.0, g)
-        norm = float(g @ g)
-        if norm <= 0:
-            break
-        step = theta * max(L - best_cov, 1e-9 * max(W, 1.0)) / norm
-        lam = np.clip(lam - step * g, 0.0, w)
+        return np.where(((lam <= 0) & (g > 0)) | ((lam >= w) & (g < 0)), 0.0, g)
+
+    run = _subgradient_driver(
+        lam,
+        evaluate=evaluate_cover,
+        primal=lambda chosen, cnt: float(w[cnt > 0].sum()),
+        subgradient=subgradient,
+        move=lambda lam, g, scale: np.clip(lam - scale * g, 0.0, w),
+        target=lower,
+        minimise=False,
+        t0=t0,
+        iterations=iterations,
+        time_limit=time_limit,
+        target_gap=target_gap,
+        stall_limit=STALL,
+        step_floor=1e-9 * max(W, 1.0),
+    )
+    best_lam, best_cov = run.lam, run.target
+    best_open = np.asarray(start_open, dtype=np.int64) if run.best_set is None else run.best_set
     L, chosen, rho = evaluate(best_lam)
     zero = np.zeros(m, dtype=bool)
     one = np.zeros(m, dtype=bool)
@@ -542,17 +631,9 @@ def pmedian_lagrangian_sparse(
     climb). Returns (bound, useless mask), like :func:`pmedian_lagrangian`.
     """
     t0 = time.perf_counter()
-    use = weights > 0
-    C = np.where(np.isfinite(cost[use]), cost[use], BIG).astype(np.float32)
-    w = weights[use]
+    allowed, fixed, free, cand, k_free = _site_sets(cost.shape[1], p, fixed_idx, allowed)
+    use, C, w = _weighted_rows(cost, weights, allowed)
     n, m = C.shape
-    allowed = np.ones(m, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
-    C[:, ~allowed] = BIG
-    fixed = np.zeros(m, dtype=bool)
-    fixed[np.asarray(list(fixed_idx), dtype=np.int64)] = True
-    free = allowed & ~fixed
-    cand = np.flatnonzero(free)
-    k_free = p - int(fixed.sum())
     d_h = C[:, np.asarray(start_open, dtype=np.int64)].min(axis=1)
     tau = (margin * d_h + 1.0).astype(np.float32)
     rows_l, cols_l, cap_l = [], [], []
@@ -581,57 +662,28 @@ def pmedian_lagrangian_sparse(
             chosen[cand[np.argsort(rho[cand], kind="stable")[:k_free]]] = True
         return float(lam.sum() + rho[chosen].sum()), chosen, neg
 
-    best_L, best_lam = -np.inf, lam.copy()
-    theta, stall = 2.0, 0
-    best_primal, best_primal_set = upper, None
-    for it in range(iterations):
-        if time.perf_counter() - t0 > time_limit:
-            break
-        L, chosen, neg = evaluate(lam)
-        if it % 5 == 0:
-            val = float(w @ C[:, chosen].min(axis=1).astype(np.float64))
-            if val < best_primal * (1 - 1e-9):
-                best_primal, best_primal_set = val, np.flatnonzero(chosen)
-                upper = val
-        if best_L < L:
-            best_L, best_lam, stall = L, lam.copy(), 0
-        else:
-            stall += 1
-            if stall >= 30:
-                theta *= 0.5
-                stall = 0
-        if best_L >= upper * (1 - target_gap) or theta < 1e-5:
-            break
+    def subgradient(lam: np.ndarray, chosen: np.ndarray, neg: np.ndarray) -> np.ndarray:
         served = chosen[ec] & (neg < 0)
         g = 1.0 - np.bincount(er[served], minlength=n)
-        g = np.where((lam >= lam_cap) & (g > 0), 0.0, g)
-        norm = float(g @ g)
-        if norm <= 0:
-            break
-        lam = np.clip(lam + theta * (upper - L) / norm * g, 0.0, lam_cap)
-    if primal is not None and best_primal_set is not None:
-        left = max(1.0, time_limit - (time.perf_counter() - t0))
-        open_idx, total = pmedian_heuristic(
-            cost,
-            weights,
-            p,
-            fixed_idx=fixed_idx,
-            allowed=allowed,
-            time_limit=left,
-            start=best_primal_set,
-        )
-        primal.append((total, open_idx))
+        return np.where((lam >= lam_cap) & (g > 0), 0.0, g)
+
+    run = _subgradient_driver(
+        lam,
+        evaluate=evaluate,
+        primal=lambda chosen, _: float(w @ C[:, chosen].min(axis=1).astype(np.float64)),
+        subgradient=subgradient,
+        move=lambda lam, g, scale: np.clip(lam + scale * g, 0.0, lam_cap),
+        target=upper,
+        minimise=True,
+        t0=t0,
+        iterations=iterations,
+        time_limit=time_limit,
+        target_gap=target_gap,
+        stall_limit=30,
+    )
+    best_lam, upper = run.lam, run.target
+    if primal is not None and run.best_set is not None:
+        primal.append(_polish(cost, weights, p, fixed_idx, allowed, run.best_set, time_limit, t0))
     L, chosen, neg = evaluate(best_lam)
     rho = np.bincount(ec, weights=neg, minlength=m)
-    useless = np.zeros(m, dtype=bool)
-    if k_free <= 0:
-        return float(best_lam.sum() + rho[fixed].sum()), useless
-    srt = cand[np.argsort(rho[cand], kind="stable")]
-    inside_s = srt[:k_free]
-    base = float(best_lam.sum() + rho[fixed].sum() + rho[inside_s].sum())
-    if len(cand) > k_free:
-        forced = base - rho[srt[k_free - 1]] + rho
-        out = np.ones(m, dtype=bool)
-        out[inside_s] = False
-        useless = out & free & (forced > upper + 1e-9 * max(1.0, abs(upper)))
-    return base, useless
+    return _pmedian_fixing(best_lam.sum(), rho, fixed, free, cand, k_free, upper)

@@ -104,15 +104,7 @@ class JointPlacement(LocationModel):
         colocation_tolerance_m: float = 250.0,
     ) -> JointPlacement:
         """Set up a joint placement (see the class docstring)."""
-        self = cls()
-        self._init_common(
-            cost,
-            weights=weights_a,
-            site_ids=site_ids,
-            demand_ids=demand_ids,
-            fixed=fixed_a,
-            excluded=excluded_a,
-        )
+        self = cls._new(cost, weights_a, site_ids, demand_ids, fixed_a, excluded_a)
         n, m = self.cost.shape
         self.cost_b = self.cost if cost_b is None else check_cost(cost_b)
         if self.cost_b.shape != self.cost.shape:

@@ -12,10 +12,10 @@ from geoplan.locate.base import (
     LocationModel,
     MilpBuilder,
     check_minutes,
-    check_site_vector,
     cover_rows,
     fmt_ids,
     open_vector,
+    optional_site_vector,
     relative_gap,
     solve_milp,
 )
@@ -58,21 +58,9 @@ class LSCP(LocationModel):
         site_costs=None,
     ) -> LSCP:
         """Set up an LSCP (see the class docstring)."""
-        self = cls()
-        self._init_common(
-            cost,
-            weights=weights,
-            site_ids=site_ids,
-            demand_ids=demand_ids,
-            fixed=fixed,
-            excluded=excluded,
-        )
+        self = cls._new(cost, weights, site_ids, demand_ids, fixed, excluded)
         self.max_minutes = check_minutes(max_minutes, model="lscp")
-        self.site_costs = (
-            None
-            if site_costs is None
-            else check_site_vector(site_costs, self.cost.shape[1], name="site_costs")
-        )
+        self.site_costs = optional_site_vector(site_costs, self.cost.shape[1], name="site_costs")
         return self
 
     def solve(

@@ -14,13 +14,14 @@ from geoplan.locate.base import (
     LocationModel,
     MilpBuilder,
     MilpOutcome,
+    check_budget,
     check_minutes,
-    check_p,
-    check_site_vector,
+    check_p_or_budget,
     cover_rows,
     dominated_sites,
     fmt_ids,
     open_vector,
+    optional_site_vector,
     relative_gap,
     solve_milp,
 )
@@ -136,39 +137,15 @@ class MCLP(LocationModel):
             A group label per demand row (e.g. municipality) and a minimum covered
             share per group (a dict label → share, or one share for all groups).
         """
-        self = cls()
-        self._init_common(
-            cost,
-            weights=weights,
-            site_ids=site_ids,
-            demand_ids=demand_ids,
-            fixed=fixed,
-            excluded=excluded,
-        )
+        self = cls._new(cost, weights, site_ids, demand_ids, fixed, excluded)
         self.max_minutes = check_minutes(max_minutes, model="mclp")
         m = self.cost.shape[1]
-        if budget is None and p is None:
-            raise InputError(
-                None,
-                "mclp: p (the number of sites to open) is missing",
-                "pass p=<int> (or a budget)",
-            )
-        self.p = check_p(
-            p, int(self.allowed.sum()), len(self.fixed_idx), required=False, model="mclp"
+        self.p = check_p_or_budget(
+            p, budget, int(self.allowed.sum()), len(self.fixed_idx), model="mclp"
         )
-        self.site_costs = (
-            None if site_costs is None else check_site_vector(site_costs, m, name="site_costs")
-        )
-        if budget is not None and self.site_costs is None:
-            raise InputError(
-                None,
-                "mclp: budget given without site_costs",
-                "pass site_costs (one value per site)",
-            )
-        self.budget = None if budget is None else float(budget)
-        self.capacities = (
-            None if capacities is None else check_site_vector(capacities, m, name="capacities")
-        )
+        self.site_costs = optional_site_vector(site_costs, m, name="site_costs")
+        self.budget = check_budget(budget, self.site_costs, model="mclp")
+        self.capacities = optional_site_vector(capacities, m, name="capacities")
         self._setup_groups(groups, min_share_by_group)
         return self
 

@@ -8,14 +8,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from geoplan.errors import InputError, SolverError
+from geoplan.errors import SolverError
 from geoplan.locate.base import (
     LocationModel,
     MilpBuilder,
+    check_budget,
     check_p,
-    check_site_vector,
     cover_rows,
     fmt_ids,
+    optional_site_vector,
     relative_gap,
     solve_milp,
 )
@@ -72,25 +73,11 @@ class PCenter(LocationModel):
         fill: bool = True,
     ) -> PCenter:
         """Set up a p-center model (see the class docstring)."""
-        self = cls()
-        self._init_common(
-            cost,
-            weights=weights,
-            site_ids=site_ids,
-            demand_ids=demand_ids,
-            fixed=fixed,
-            excluded=excluded,
-        )
+        self = cls._new(cost, weights, site_ids, demand_ids, fixed, excluded)
         self.p = check_p(p, int(self.allowed.sum()), len(self.fixed_idx), model="pcenter")
         m = self.cost.shape[1]
-        self.site_costs = (
-            None if site_costs is None else check_site_vector(site_costs, m, name="site_costs")
-        )
-        if budget is not None and self.site_costs is None:
-            raise InputError(
-                None, "pcenter: budget given without site_costs", "pass site_costs (one per site)"
-            )
-        self.budget = None if budget is None else float(budget)
+        self.site_costs = optional_site_vector(site_costs, m, name="site_costs")
+        self.budget = check_budget(budget, self.site_costs, model="pcenter")
         self.fill = fill
         return self
 

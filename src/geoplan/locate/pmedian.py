@@ -12,10 +12,11 @@ from geoplan.errors import InputError
 from geoplan.locate.base import (
     LocationModel,
     MilpBuilder,
-    check_p,
-    check_site_vector,
+    check_budget,
+    check_p_or_budget,
     fmt_ids,
     open_vector,
+    optional_site_vector,
     relative_gap,
     solve_milp,
 )
@@ -112,22 +113,10 @@ class PMedian(LocationModel):
         capacities=None,
     ) -> PMedian:
         """Set up a p-median model (see the class docstring for the parameters' meaning)."""
-        self = cls()
-        self._init_common(
-            cost,
-            weights=weights,
-            site_ids=site_ids,
-            demand_ids=demand_ids,
-            fixed=fixed,
-            excluded=excluded,
-        )
+        self = cls._new(cost, weights, site_ids, demand_ids, fixed, excluded)
         m = self.cost.shape[1]
-        if budget is None and p is None:
-            raise InputError(
-                None, "pmedian: p (the number of sites to open) is missing", "pass p=<int>"
-            )
-        self.p = check_p(
-            p, int(self.allowed.sum()), len(self.fixed_idx), required=False, model="pmedian"
+        self.p = check_p_or_budget(
+            p, budget, int(self.allowed.sum()), len(self.fixed_idx), model="pmedian"
         )
         if max_minutes is not None and (not np.isfinite(max_minutes) or max_minutes < 0):
             raise InputError(
@@ -136,17 +125,9 @@ class PMedian(LocationModel):
                 "pass a cap in minutes, or None for no cap",
             )
         self.max_minutes = None if max_minutes is None else float(max_minutes)
-        self.site_costs = (
-            None if site_costs is None else check_site_vector(site_costs, m, name="site_costs")
-        )
-        if budget is not None and self.site_costs is None:
-            raise InputError(
-                None, "pmedian: budget given without site_costs", "pass site_costs (one per site)"
-            )
-        self.budget = None if budget is None else float(budget)
-        self.capacities = (
-            None if capacities is None else check_site_vector(capacities, m, name="capacities")
-        )
+        self.site_costs = optional_site_vector(site_costs, m, name="site_costs")
+        self.budget = check_budget(budget, self.site_costs, model="pmedian")
+        self.capacities = optional_site_vector(capacities, m, name="capacities")
         return self
 
     # ------------------------------------------------------------------

@@ -56,7 +56,6 @@ feature) and the field, with the fix.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from collections.abc import Iterable
@@ -64,6 +63,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geoplan.errors import InputError
+from geoplan.network.tables import read_csv_table
 
 __all__ = [
     "ARTERIAL_HIGHWAYS",
@@ -254,37 +254,13 @@ class NetworkSources:
 # --------------------------------------------------------------------------- readers
 def _rows(path: Path, columns: Iterable[str], *, what: str) -> list[tuple[int, dict[str, str]]]:
     columns = tuple(columns)
-    if not path.is_file():
-        raise InputError(
-            path, "file not found", f"write {what} as {path.name}: " + ",".join(columns)
-        )
-    try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            header = [c.strip() for c in (reader.fieldnames or [])]
-            rows = []
-            for line, row in enumerate(reader, start=2):
-                if None in row:
-                    raise InputError(
-                        path,
-                        f"line {line}: more values than columns ({len(header)})",
-                        "quote values that contain commas",
-                    )
-                clean = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-                if any(clean.values()):
-                    rows.append((line, clean))
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not UTF-8 text ({exc})", "save the table as UTF-8 CSV") from exc
-    missing = [c for c in columns if c not in header]
-    if missing:
-        raise InputError(
-            path,
-            f"missing column(s) {', '.join(missing)} (found: {', '.join(header)})",
-            f"the header must be {','.join(columns)}",
-        )
-    if not rows:
-        raise InputError(path, "no rows", f"write {what}, one per row")
-    return rows
+    return read_csv_table(
+        path,
+        columns,
+        not_found_fix=f"write {what} as {path.name}: " + ",".join(columns),
+        no_rows_fix=f"write {what}, one per row",
+        skip_blank=True,
+    )
 
 
 def _need(path: Path, line: int | str, row: dict[str, str], name: str, fix: str) -> str:

@@ -31,7 +31,6 @@ oneway,crossing,name,source,note``
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 
@@ -39,6 +38,7 @@ import networkx as nx
 
 from geoplan.errors import InputError
 from geoplan.network.schema import GRAPH_CRS
+from geoplan.network.tables import read_csv_table
 
 NODE_COLUMNS = ("node_id", "name", "kind", "lon", "lat", "population", "kommune", "source", "note")
 LINK_COLUMNS = (
@@ -75,28 +75,8 @@ DENMARK_LONLAT = (7.5, 54.4, 15.4, 57.9)
 
 
 def _read_table(path: Path, columns: tuple[str, ...], fix: str) -> list[dict[str, str]]:
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "file not found", fix)
-    try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            header = [c.strip() for c in (reader.fieldnames or [])]
-            rows = [
-                {(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader
-            ]
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not UTF-8 text ({exc})", "save the table as UTF-8 CSV") from exc
-    missing = [c for c in columns if c not in header]
-    if missing:
-        raise InputError(
-            path,
-            f"missing column(s) {', '.join(missing)} (found: {', '.join(header)})",
-            f"the header must be {','.join(columns)}",
-        )
-    if not rows:
-        raise InputError(path, "no rows", fix)
-    return rows
+    rows = read_csv_table(Path(path), columns, not_found_fix=fix, no_rows_fix=fix, skip_blank=False)
+    return [row for _, row in rows]
 
 
 def _number(

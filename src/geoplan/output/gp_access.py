@@ -48,8 +48,8 @@ def gp_access_map(run: RunResult, result: GPAccessResult, path: Path) -> Path:
     """``gp_access.html``: cells by access relative to the region's mean (red = least), municipalities."""
     from geoplan.output import maps, palettes
     from geoplan.output.scenario_maps import (
+        add_municipality_table,
         map_heading,
-        municipality_layer,
         new_map,
         scenario_caption,
         write_static,
@@ -87,6 +87,5 @@ def gp_access_map(run: RunResult, result: GPAccessResult, path: Path) -> Path:
               "zero_access_share": t("column.zero_access_share", lang) + " (%)",
               "mean_nearest_minutes": t("column.mean_nearest_minutes", lang)}
     table = result.table.assign(zero_access_share=100 * result.table["zero_access_share"])
-    maps.add_municipalities(m, municipality_layer(region, table, fields=fields), name=t("layer.municipalities", lang),
-                            tooltip_fields=fields, lang=lang, show=False)
+    add_municipality_table(m, region, table, fields=fields, lang=lang)
     return maps.save_map(m, path)

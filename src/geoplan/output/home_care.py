@@ -50,8 +50,8 @@ def home_care_map(run: RunResult, result: HomeCareResult, path: Path) -> Path:
     """``home_care.html``: cells by cost difference per visit (blue: home cheaper), houses, municipalities."""
     from geoplan.output import maps, palettes
     from geoplan.output.scenario_maps import (
+        add_municipality_table,
         map_heading,
-        municipality_layer,
         new_map,
         scenario_caption,
         write_static,
@@ -80,8 +80,7 @@ def home_care_map(run: RunResult, result: HomeCareResult, path: Path) -> Path:
     fields = {"users": t("home_care.users", lang), "share_home": t("home_care.share_home", lang) + " (%)",
               "best_mix_cost": t("home_care.best_mix_cost", lang)}
     table = result.table.assign(share_home=100 * result.table["users_home_cheaper_share"])
-    maps.add_municipalities(m, municipality_layer(region, table, fields=fields), name=t("layer.municipalities", lang),
-                            tooltip_fields=fields, lang=lang, show=False)
+    add_municipality_table(m, region, table, fields=fields, lang=lang)
     houses = result.houses.copy()
     import geopandas as gpd
 

@@ -206,6 +206,13 @@ def municipality_layer(region: Region, table: pd.DataFrame, *, fields: dict[str,
     return munis
 
 
+def add_municipality_table(m: folium.Map, region: Region, table: pd.DataFrame, *, fields: dict[str, str],
+                           lang: str) -> None:
+    """The hidden-at-start municipalities layer of a map, with ``fields`` of a by-municipality table as tooltip."""
+    maps.add_municipalities(m, municipality_layer(region, table, fields=fields), name=t("layer.municipalities", lang),
+                            tooltip_fields=fields, lang=lang, show=False)
+
+
 def _minutes_tip(lang: str) -> str:
     return f"{t('field.travel_time', lang)} ({t('unit.min', lang)})"
 
@@ -240,8 +247,7 @@ def acute_access_map(run: RunResult, result: AcuteResult, path: Path) -> Path:
               **{f"share_within_{int(x)}": f"≤ {int(x)} {t('unit.min', lang)} (%)" for x in result.thresholds
                  if float(x).is_integer()},
               "mean_minutes": t("report.mean_time", lang) + f" ({t('unit.min', lang)})"}
-    maps.add_municipalities(m, municipality_layer(region, result.table, fields=fields),
-                            name=t("layer.municipalities", lang), tooltip_fields=fields, lang=lang, show=False)
+    add_municipality_table(m, region, result.table, fields=fields, lang=lang)
     add_hospitals(m, region, result.sites, lang=lang)
     add_closed_hospitals(run, result, m)
     add_catchment_layers(m, run, result)
@@ -376,8 +382,7 @@ def houses_map(run: RunResult, result: HousesResult, path: Path) -> Path:
     T = int(max_minutes) if float(max_minutes).is_integer() else max_minutes
     fields = {"population": t("field.population", lang), f"share_within_{T}": f"≤ {T} {t('unit.min', lang)} (%)",
               "mean_minutes": t("report.mean_time", lang) + f" ({t('unit.min', lang)})"}
-    maps.add_municipalities(m, municipality_layer(region, result.coverage, fields=fields),
-                            name=t("layer.municipalities", lang), tooltip_fields=fields, lang=lang, show=False)
+    add_municipality_table(m, region, result.coverage, fields=fields, lang=lang)
     popup = {"name": t("field.name", lang), "population": t("field.population", lang)}
     existing = sites[sites["status"] != "new"].assign(population=lambda d: np.round(d["population"]))
     new = sites[sites["status"] == "new"].assign(population=lambda d: np.round(d["population"]))
