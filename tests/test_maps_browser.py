@@ -207,13 +207,14 @@ def test_hidden_layer_is_built_when_switched_on(driver, inputs, tmp_path):
     assert driver.execute_script(legend_shown) == ["Kl. 08"]
     driver.find_element(By.XPATH, "//label[.//span[normalize-space()='Kl. 02']]//input").click()
     assert driver.execute_script(count, "Kl. 02") == 1500
+    import contextlib
+
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    try:  # the legend follows the layer's 'add' event (it can land a frame after the click)
+    # the legend follows the layer's 'add' event (it can land a frame after the click)
+    with contextlib.suppress(TimeoutException):
         WebDriverWait(driver, 5).until(lambda d: sorted(d.execute_script(legend_shown)) == ["Kl. 02", "Kl. 08"])
-    except TimeoutException:
-        pass
     assert sorted(driver.execute_script(legend_shown)) == ["Kl. 02", "Kl. 08"]
     assert driver.get_log("browser") == []
 
