@@ -529,3 +529,84 @@ def test_pmedian_sparse_lagrangian_path_in_solve(monkeypatch):
     assert r2.bound <= r.objective + 1e-9 <= r2.objective + 1e-9
     assert r2.gap == pytest.approx((r2.objective - r2.bound) / r2.objective, abs=1e-12)
     assert r2.status == ("optimal" if r2.gap <= 1e-12 else "time_limit")
+
+
+def _single_site_instance(seed, n=16, T=10.0):
+    """Rows mostly covered by one site alone (others beyond T or unreachable)."""
+    rng = np.random.default_rng(seed)
+    c = T + rng.uniform(0.5, 20.0, (n, M))
+    c[rng.random((n, M)) < 0.2] = np.inf
+    for i in range(n):
+        k = rng.choice([1, 1, 1, 2, 3])
+        c[i, rng.choice(M, size=k, replace=False)] = rng.uniform(0.0, T, k)
+    w = rng.integers(1, 50, n).astype(float)
+    w[rng.random(n) < 0.1] = 0.0  # zero-weight rows are left out, not folded
+    return c, w, T
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_mclp_single_site_rows_folded_match_brute_force(seed, monkeypatch):
+    import geoplan.locate.mclp as mclp_mod
+
+    if seed % 2:  # dominated sites dropped too: rows may lose all but one allowed site
+        monkeypatch.setattr(mclp_mod, "DOMINATED_MIN_SHARE", 0.0)
+    c, w, T = _single_site_instance(300 + seed)
+    p = 2 + seed % 3
+    fixed = [seed % M] if seed % 3 == 0 else []
+    excluded = [(seed + 2) % M] if seed % 4 in (1, 2) else []
+    best = max(w[covered(c, S, T)].sum() for S in subsets(p, fixed, excluded))
+    r = MCLP.from_cost_matrix(
+        c, max_minutes=T, p=p, weights=w, fixed=fixed, excluded=excluded
+    ).solve()
+    assert r.status == "optimal"
+    assert r.objective == pytest.approx(best)
+    assert r.bound >= r.objective - 1e-6
+    assert r.folded_rows > 0
+    assert len(r.selected) == p
+    assert set(fixed) <= set(r.selected) and not set(excluded) & set(r.selected)
+    # budget (no warm start; the fold still applies), with fixed and excluded sites
+    sc = np.random.default_rng(seed).integers(1, 5, M).astype(float)
+    budget = 7.0
+    free = [j for j in range(M) if j not in excluded]
+    best_b = max(
+        w[covered(c, list(S), T)].sum() if len(S) else 0.0
+        for k in range(M + 1)
+        for S in itertools.combinations(free, k)
+        if set(fixed) <= set(S) and sc[list(S)].sum() <= budget and len(S) <= p
+    )
+    rb = MCLP.from_cost_matrix(
+        c,
+        max_minutes=T,
+        p=p,
+        weights=w,
+        fixed=fixed,
+        excluded=excluded,
+        site_costs=sc,
+        budget=budget,
+    ).solve()
+    assert rb.status == "optimal"
+    assert rb.objective == pytest.approx(best_b)
+    assert sc[[rb.site_ids.index(s) for s in rb.selected]].sum() <= budget + 1e-9
+
+
+def test_mclp_fold_counts_single_site_rows():
+    """Every merged row with one allowed covering site is folded; the rest stay as z rows."""
+    c = np.array(
+        [
+            [1.0, 50, 50],  # site 0 alone
+            [2.0, 50, 50],  # site 0 alone (merged with the row above)
+            [50, 3.0, 50],  # site 1 alone
+            [1.0, 1.0, 50],  # sites 0 and 1
+            [50, 50, 50],  # nobody
+        ]
+    )
+    w = np.array([1.0, 2.0, 4.0, 8.0, 16.0])
+    r = MCLP.from_cost_matrix(c, max_minutes=5, p=1, weights=w).solve()
+    assert r.merged_rows == 3 and r.folded_rows == 2
+    assert r.objective == pytest.approx(12.0) and r.selected == [1]
+    # with site 1 excluded the (0, 1) row has only site 0 left: one merged row, folded
+    r2 = MCLP.from_cost_matrix(c, max_minutes=5, p=1, weights=w, excluded=[1]).solve()
+    assert r2.folded_rows == r2.merged_rows == 1 and r2.objective == pytest.approx(11.0)
+    # a fixed site's rows are a constant: with 0 fixed only the site-1 row is left, and folded
+    r3 = MCLP.from_cost_matrix(c, max_minutes=5, p=2, weights=w, fixed=[0]).solve()
+    assert r3.merged_rows == 1 and r3.folded_rows == 1 and r3.objective == pytest.approx(15.0)
