@@ -319,20 +319,25 @@ def write_csv(df: pd.DataFrame, path: Path, *, float_digits: int = 4) -> Path:
 GPKG_DATE = "2000-01-01T00:00:00Z"
 
 
-def write_gpkg(gdf: gpd.GeoDataFrame, path: Path, *, layer: str) -> Path:
-    """Write a GeoPackage layer atomically and deterministically (fixed ``last_change`` date)."""
+def _to_gpkg(gdf: gpd.GeoDataFrame, path: Path, *, layer: str) -> None:
+    """Write one layer with GDAL's ``OGR_CURRENT_DATE`` fixed to :data:`GPKG_DATE` (restored after)."""
     from pyogrio import get_gdal_config_option, set_gdal_config_options
 
+    before = get_gdal_config_option("OGR_CURRENT_DATE")
+    set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_DATE})
+    try:
+        gdf.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+    finally:
+        set_gdal_config_options({"OGR_CURRENT_DATE": before})
+
+
+def write_gpkg(gdf: gpd.GeoDataFrame, path: Path, *, layer: str) -> Path:
+    """Write a GeoPackage layer atomically and deterministically (fixed ``last_change`` date)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp.gpkg")
     if tmp.exists():
         tmp.unlink()
-    before = get_gdal_config_option("OGR_CURRENT_DATE")
-    set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_DATE})
-    try:
-        gdf.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
-    finally:
-        set_gdal_config_options({"OGR_CURRENT_DATE": before})
+    _to_gpkg(gdf, tmp, layer=layer)
     os.replace(tmp, path)
     return path
 
@@ -340,15 +345,8 @@ def write_gpkg(gdf: gpd.GeoDataFrame, path: Path, *, layer: str) -> Path:
 def add_gpkg_layer(gdf: gpd.GeoDataFrame, path: Path, *, layer: str) -> Path:
     """Add a layer to a GeoPackage of a staging folder (created when new), with the same fixed
     ``last_change`` date as :func:`write_gpkg` (the folder as a whole is moved into place)."""
-    from pyogrio import get_gdal_config_option, set_gdal_config_options
-
     path = Path(path)
-    before = get_gdal_config_option("OGR_CURRENT_DATE")
-    set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_DATE})
-    try:
-        gdf.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
-    finally:
-        set_gdal_config_options({"OGR_CURRENT_DATE": before})
+    _to_gpkg(gdf, path, layer=layer)
     return path
 
 
