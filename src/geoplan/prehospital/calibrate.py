@@ -294,8 +294,102 @@ def b_priority_check(data: RegionData, f: Fit, *, min_trips: int = 50) -> dict[s
             "b_fit_delay": fb.delay_min, "b_fit_factor": fb.speed_factor, "b_fit_mae": fb.mae}
 
 
+def _read_counts(path: Path, value: str) -> pd.DataFrame:
+    """``Postnummer`` (4 digits), ``value`` and ``Antal_ture`` of a response file; one clear error if not."""
+    from geoplan.errors import InputError
+
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.columns = [c.strip() for c in df.columns]
+    for c in ("Postnummer", value, "Antal_ture"):
+        if c not in df.columns:
+            raise InputError(path, f"no column {c!r} (columns: {', '.join(df.columns)})",
+                             f"expected Postnummer,{value},Antal_ture")
+    out = pd.DataFrame({"postcode": df["Postnummer"].str.strip().str.zfill(4)})
+    for c in (value, "Antal_ture"):
+        v = pd.to_numeric(df[c].str.strip().str.replace(",", ".", regex=False), errors="coerce")
+        if v.isna().any():
+            raise InputError(path, f"column {c}: {df.loc[v.isna(), c].iloc[0]!r} is not a number",
+                             "write numbers with a decimal point")
+        out[c] = v.to_numpy(dtype="float64")
+    return out
+
+
+def _b_trips_in_region(a: pd.DataFrame, a_all: pd.DataFrame, b: pd.DataFrame) -> pd.Series:
+    """B trips per postcode of the region (``a``: its A rows); a postcode shared with another region
+    (one B row, several A rows) counts with the region's part of its A trips."""
+    part = a.set_index("postcode")["trips"] / a_all.groupby("postcode")["Antal_ture"].sum().reindex(
+        a["postcode"]).to_numpy()
+    bb = b.groupby("postcode")["Antal_ture"].sum()
+    return (bb.reindex(part.index).fillna(0.0) * part).astype("float64")
+
+
+def priority_mix_check(folder: Path, *, region: str) -> dict[str, float]:
+    """Which priorities the three response files hold, from their trip counts (no model involved).
+
+    - the per-postcode means (``ambulance_response``, one row per postcode and
+      region): A trips of ``region``;
+    - the B file (one row per postcode, all regions together): B trips of the
+      region's postcodes, a postcode shared with another region counted by the
+      region's part of its A trips;
+    - the by-hour file (region-wide, labelled "A-priority").
+
+    ``hour_over_a_plus_b`` close to 1 (and far from ``hour_over_a``) says the by-hour
+    file holds A and B trips together, and so that the per-postcode file holds
+    A trips only (a mean "over all priorities" would be A and B as well).
+
+    Returns
+    -------
+    dict
+        ``a_trips``, ``a_mean`` (trip-weighted), ``b_trips``, ``b_median`` (trip-weighted
+        mean of the postcode medians), ``hour_trips``, ``hour_median`` (trip-weighted mean
+        of the hourly medians), ``hour_over_a``, ``hour_over_a_plus_b``; ``{"n": 0}`` when
+        a file is missing.
+    """
+    from geoplan.prehospital.model import read_measured_response
+
+    folder = Path(folder)
+    pa, pb, ph = folder / "ambulance_response_by_postcode_2021-2025.csv", folder / B_FILE, folder / HOUR_FILE
+    if not (pa.is_file() and pb.is_file() and ph.is_file()):
+        return {"n": 0}
+    a_all = _read_counts(pa, "Gennemsnit_minutter")
+    a = read_measured_response(pa, region=region)
+    b = _read_counts(pb, "Median_minutter")
+    h = pd.read_csv(ph)
+    for c in ("Median_minutter", "Antal_ture"):
+        if c not in h.columns:
+            from geoplan.errors import InputError
+
+            raise InputError(ph, f"no column {c!r}", "expected Time_label,Median_minutter,Antal_ture")
+    bt = _b_trips_in_region(a, a_all, b)
+    b = b[b["postcode"].isin(bt.index)]
+    bw = bt.reindex(b["postcode"]).to_numpy()
+    a_trips, b_trips = float(a["trips"].sum()), float(bw.sum())
+    hour_trips = float(h["Antal_ture"].sum())
+    return {
+        "n": int(len(a)), "a_trips": a_trips,
+        "a_mean": float(np.average(a["measured_minutes"], weights=a["trips"])) if a_trips > 0 else float("nan"),
+        "b_trips": b_trips,
+        "b_median": float(np.average(b["Median_minutter"], weights=bw)) if b_trips > 0 else float("nan"),
+        "hour_trips": hour_trips,
+        "hour_median": float(np.average(h["Median_minutter"], weights=h["Antal_ture"])),
+        "hour_over_a": hour_trips / a_trips if a_trips > 0 else float("nan"),
+        "hour_over_a_plus_b": hour_trips / (a_trips + b_trips) if a_trips + b_trips > 0 else float("nan"),
+    }
+
+
 def by_hour_check(data: RegionData, f: Fit) -> dict[str, object]:
-    """Region-wide modelled median (population-weighted cells) vs the measured A medians by hour."""
+    """Modelled medians vs the region-wide medians by hour of day (not used in the fit).
+
+    The by-hour file is labelled A-priority but holds A and B trips together
+    (:func:`priority_mix_check`): its medians (10.9-12.6 min in Midtjylland) lie
+    between the A means and the B medians, and the A-only model median
+    (population-weighted cells) is expected below them. The model has no
+    hour-of-day term (all stations staffed 00-24), so it cannot show the spread
+    by hour. A median of the A+B mixture would need the spread of trip times
+    within each postcode, which no file gives.
+    """
+    from geoplan.measures.equity import weighted_quantile
+
     path = Path(data.path).parent / HOUR_FILE
     if not path.is_file():
         return {"n": 0}
@@ -304,21 +398,20 @@ def by_hour_check(data: RegionData, f: Fit) -> dict[str, object]:
                    standby_share=f.standby_share)
     pop = np.asarray(data.pop)
     ok = np.isfinite(cell) & (pop > 0)
-    order = np.argsort(cell[ok])
-    cw = np.cumsum(pop[ok][order]) / pop[ok].sum()
-    med = float(cell[ok][order][np.searchsorted(cw, 0.5)])
+    med = weighted_quantile(cell[ok], pop[ok], 0.5)
     meas = h["Median_minutter"].to_numpy(float)
     m = data.measured
     xm = predict(data.x_station, data.x_standby, delay_min=f.delay_min, speed_factor=f.speed_factor,
                  standby_share=f.standby_share)
     okm = np.isfinite(xm)
     t = m["trips"].to_numpy(float)
-    return {"n": int(len(h)), "modelled_median": med,
-            "modelled_trip_weighted_mean": float(np.average(xm[okm], weights=t[okm])),
-            "measured_postcode_trip_weighted_mean": float(np.average(m["measured_minutes"].to_numpy()[okm], weights=t[okm])),
-            "hour_spread": float(np.ptp(h["Median_minutter"].to_numpy(float))), "measured_min": float(meas.min()),
-            "measured_max": float(meas.max()), "measured_trip_weighted": float(np.average(meas, weights=h["Antal_ture"])),
-            "mae": float(np.mean(np.abs(med - meas))), "bias": float(np.mean(med - meas))}
+    return {
+        "n": int(len(h)), "modelled_median": med,
+        "modelled_trip_weighted_mean": float(np.average(xm[okm], weights=t[okm])),
+        "measured_postcode_trip_weighted_mean": float(np.average(m["measured_minutes"].to_numpy()[okm], weights=t[okm])),
+        "hour_spread": float(np.ptp(meas)), "measured_min": float(meas.min()),
+        "measured_max": float(meas.max()), "measured_trip_weighted": float(np.average(meas, weights=h["Antal_ture"])),
+        "mae": float(np.mean(np.abs(med - meas))), "bias": float(np.mean(med - meas))}
 
 
 def write_parameters(scenario_path: Path, f: Fit, *, call_handling_min: float, comment: str) -> None:
@@ -383,9 +476,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  B = A model + extra delay {b['extra_delay_min']:.2f} min: MAE {b['mae_with_extra']:.2f}; "
               f"B fitted on its own (same standby share): delay {b['b_fit_delay']:.2f} factor {b['b_fit_factor']:.3f} "
               f"MAE {b['b_fit_mae']:.2f}")
+    mix = priority_mix_check(Path(data.path).parent, region=sec.validation.region_label)
+    if mix.get("n"):
+        print(f"priorities of the files (trip counts): per-postcode means {mix['a_trips']:,.0f} trips (mean "
+              f"{mix['a_mean']:.2f}); B medians {mix['b_trips']:,.0f} trips in the region (mean of medians "
+              f"{mix['b_median']:.2f}); by-hour 'A' file {mix['hour_trips']:,.0f} trips = {mix['hour_over_a']:.3f} x A, "
+              f"{mix['hour_over_a_plus_b']:.4f} x (A + B): the postcode means are A only, the by-hour file is A and B")
     hcheck = by_hour_check(data, f)
     if hcheck.get("n"):
-        print(f"by-hour check (region A medians): modelled population-weighted median {hcheck['modelled_median']:.2f} "
+        print(f"by-hour check (region medians, A and B trips): A-model population-weighted median {hcheck['modelled_median']:.2f} "
               f"vs measured {hcheck['measured_min']:.1f}-{hcheck['measured_max']:.1f} by hour "
               f"(trip-weighted {hcheck['measured_trip_weighted']:.2f}); MAE {hcheck['mae']:.2f} bias {hcheck['bias']:+.2f}")
         print(f"  trip-weighted mean response: modelled {hcheck['modelled_trip_weighted_mean']:.2f}, measured postcode means "
