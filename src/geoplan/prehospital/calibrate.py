@@ -90,6 +90,8 @@ from geoplan.prehospital.model import Calibration
 
 #: Plausible bounds: blue-light driving vs the car model (1.0 = no gain; 1.6 = 60 % faster).
 FACTOR_BOUNDS = (1.0, 1.6)
+#: Wide bounds of the plausibility check: a sound model lands inside FACTOR_BOUNDS with these.
+WIDE_FACTOR_BOUNDS = (1.0, 3.0)
 #: Share of calls with a pre-positioned unit at the forward bases.
 SHARE_BOUNDS = (0.0, 1.0)
 #: Call handling + turnout (minutes).
@@ -480,7 +482,15 @@ def main(argv: list[str] | None = None) -> int:
     cv0 = cross_validate(xs, xb, y, weights=ww, share_bounds=(0.0, 0.0))
     free = fit(xs, xb, y, weights=ww, share_bounds=(0.0, 0.0), factor_bounds=(0.3, 10.0))
     free_sb = fit(xs, xb, y, weights=ww, factor_bounds=(0.3, 10.0))
+    wide = cross_validate(xs, xb, y, weights=ww, factor_bounds=WIDE_FACTOR_BOUNDS)
+    fw = fit(xs, xb, y, weights=ww, factor_bounds=WIDE_FACTOR_BOUNDS)
     print(f"postcodes in the fit: {f.n} (>= {sec.validation.min_trips} trips, no ferry)")
+    inside = FACTOR_BOUNDS[0] < fw.speed_factor < FACTOR_BOUNDS[1]
+    print(f"wide bounds {WIDE_FACTOR_BOUNDS}, with standby share:     delay {fw.delay_min:.2f}  factor {fw.speed_factor:.3f}  "
+          f"share {fw.standby_share:.3f}  MAE {fw.mae:.3f} | 5-fold MAE {wide['mae']:.3f}, fold factors "
+          + " ".join(f"{ff.speed_factor:.2f}" for ff in wide["folds"])
+          + (" -> inside the plausible bounds by itself" if inside else
+             f" -> NOT inside {FACTOR_BOUNDS}: the model, not the bound, is wrong (see the module docstring)"))
     print(f"unbounded factor, with standby share:            delay {free_sb.delay_min:.2f}  factor {free_sb.speed_factor:.3f}  "
           f"share {free_sb.standby_share:.3f}  MAE {free_sb.mae:.3f}")
     print(f"unbounded single factor, no standby (old model): delay {free.delay_min:.2f}  factor {free.speed_factor:.3f}  "
