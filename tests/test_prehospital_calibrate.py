@@ -136,3 +136,49 @@ def test_shipped_parameters_are_plausible_and_reproduce_the_stated_mae():
     assert mae == pytest.approx(mae_in, abs=0.006)
     cv = cross_validate(data.x_station[use], data.x_standby[use], m["measured_minutes"].to_numpy()[use])
     assert cv["mae"] == pytest.approx(mae_out, abs=0.006)
+
+
+def _response_files(folder, *, hour_trips):
+    """Tiny A / B / by-hour files: 8000 only in region R (A 100 trips), 8600 shared 3:1 between R and S."""
+    (folder / "ambulance_response_by_postcode_2021-2025.csv").write_text(
+        "Postnummer,Gennemsnit_minutter,Antal_ture,Region\n"
+        "8000,8.0,100,R\n8600,12.0,30,R\n8600,14.0,10,S\n9000,9.0,500,S\n", encoding="utf-8")
+    (folder / "ambulance_response_B_by_postcode_2021-2025.csv").write_text(
+        "Postnummer,Median_minutter,Antal_ture\n8000,20.0,80\n8600,25.0,40\n9000,19.0,400\n", encoding="utf-8")
+    (folder / "ambulance_response_midtjylland_by_hour_2021-2025.csv").write_text(
+        f"Time_label,Median_minutter,Antal_ture\n00:00-01:00,12.0,{hour_trips // 2}\n"
+        f"01:00-02:00,11.0,{hour_trips - hour_trips // 2}\n", encoding="utf-8")
+
+
+def test_priority_mix_check_counts_trips_by_hand(tmp_path):
+    from geoplan.prehospital.calibrate import priority_mix_check
+
+    # A in R: 100 + 30 = 130; B in R: 80 + 40 * 30 / 40 = 110 (the shared postcode by R's A part)
+    _response_files(tmp_path, hour_trips=240)
+    r = priority_mix_check(tmp_path, region="R")
+    assert r["a_trips"] == 130 and r["b_trips"] == pytest.approx(110)
+    assert r["a_mean"] == pytest.approx((8.0 * 100 + 12.0 * 30) / 130)
+    assert r["b_median"] == pytest.approx((20.0 * 80 + 25.0 * 30) / 110)
+    assert r["hour_over_a_plus_b"] == pytest.approx(1.0) and r["hour_over_a"] == pytest.approx(240 / 130)
+    assert r["hour_median"] == pytest.approx(11.5)
+    # a by-hour file of A trips only shows as hour_over_a = 1
+    _response_files(tmp_path, hour_trips=130)
+    r = priority_mix_check(tmp_path, region="R")
+    assert r["hour_over_a"] == pytest.approx(1.0) and r["hour_over_a_plus_b"] == pytest.approx(130 / 240)
+    (tmp_path / "ambulance_response_midtjylland_by_hour_2021-2025.csv").unlink()
+    assert priority_mix_check(tmp_path, region="R") == {"n": 0}
+
+
+def test_priority_mix_check_bad_b_file_is_one_clear_error(tmp_path):
+    from geoplan.errors import InputError
+    from geoplan.prehospital.calibrate import priority_mix_check
+
+    _response_files(tmp_path, hour_trips=240)
+    (tmp_path / "ambulance_response_B_by_postcode_2021-2025.csv").write_text(
+        "Postnummer,Median,Antal_ture\n8000,20.0,80\n", encoding="utf-8")
+    with pytest.raises(InputError, match="Median_minutter"):
+        priority_mix_check(tmp_path, region="R")
+    (tmp_path / "ambulance_response_B_by_postcode_2021-2025.csv").write_text(
+        "Postnummer,Median_minutter,Antal_ture\n8000,20.0,many\n", encoding="utf-8")
+    with pytest.raises(InputError, match="'many' is not a number"):
+        priority_mix_check(tmp_path, region="R")

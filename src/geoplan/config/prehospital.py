@@ -139,7 +139,7 @@ class PriorityBParams(_Params):
         None,
         gt=0.3,
         le=3.0,
-        description="road-time factor for B trips; None: the ambulance factor (the calibrated all-priority mean)",
+        description="road-time factor for B trips; None: the ambulance factor (calibrated on the A-priority means)",
     )
     extra_delay_min: float = Field(0.0, ge=0, le=60)
 

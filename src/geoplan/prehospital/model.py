@@ -48,6 +48,14 @@ road, and the dispatcher's choice of a non-nearest unit. No traffic, weather or
 road-works; the helicopter flies in any weather (in reality it is grounded in
 fog and icing) and lands at the cell centre. The calibrated delay and factor
 absorb these effects on average, not place by place.
+
+The speed factor sits on its plausible upper bound (1.6): measured A-priority
+means grow with distance from the listed stations about half as fast as any
+blue-light drive from them allows, and the B-priority medians (no blue lights)
+grow just as slowly, so units often start elsewhere than the table's stations.
+The start-position models measured so far (units returning from jobs, busy
+stations, returns from hospitals, forward bases by class) do not bring the
+unbounded factor into the plausible range; see :mod:`geoplan.prehospital.calibrate`.
 """
 
 from __future__ import annotations
