@@ -150,8 +150,13 @@ def mclp_heuristic(
     allowed=None,
     max_swaps: int = 200,
     time_limit: float = 30.0,
+    start=None,
 ) -> tuple[np.ndarray, float]:
-    """Greedy + swap for MCLP on a (merged) 0/1 cover matrix. Returns (open columns, covered weight)."""
+    """Greedy + swap for MCLP on a (merged) 0/1 cover matrix. Returns (open columns, covered weight).
+
+    ``start``: open columns to begin the swaps from instead of the greedy
+    construction (fixed columns are added, the set is completed greedily to ``p``).
+    """
     t0 = time.perf_counter()
     n, m = A.shape
     A = sp.csr_matrix(A, dtype=np.float64)
@@ -160,7 +165,10 @@ def mclp_heuristic(
     fixed = np.asarray(sorted(set(int(k) for k in fixed_idx)), dtype=np.int64)
     is_open = np.zeros(m, dtype=bool)
     is_open[fixed] = True
-    cnt = np.asarray(A[:, fixed].sum(axis=1)).ravel() if len(fixed) else np.zeros(n)
+    if start is not None:
+        is_open[np.asarray(start, dtype=np.int64)] = True
+    first = np.flatnonzero(is_open)
+    cnt = np.asarray(A[:, first].sum(axis=1)).ravel() if len(first) else np.zeros(n)
     while is_open.sum() < p:
         gains = AT @ (w * (cnt == 0))
         gains = np.where(allowed & ~is_open, gains, -1.0)
