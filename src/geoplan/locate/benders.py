@@ -61,6 +61,8 @@ from typing import Protocol
 import numpy as np
 import scipy.sparse as sp
 
+from geoplan.locate.base import _c_stdout_silenced, _read_highs
+
 #: demand rows per group of Benders cuts, on average (see :func:`landmark_groups`)
 ROWS_PER_GROUP = 40
 #: share of the time limit for the LP phase
@@ -109,7 +111,8 @@ def landmark_groups(cost: np.ndarray, *, allowed: np.ndarray, n_groups: int) -> 
 
     Landmarks are chosen greedily, k-centre style, in travel time: the first is
     the site nearest to row 0; each next one is the allowed site nearest to
-    the row whose nearest landmark is farthest beyond its own nearest site. Deterministic; ``O(n · n_groups)``.
+    the row whose nearest landmark is farthest beyond its own nearest site.
+    Deterministic; ``O(n · n_groups)``.
     Rows that reach no allowed site go to group 0. Codes are renumbered ``0..G-1``.
     """
     n = cost.shape[0]
@@ -117,7 +120,7 @@ def landmark_groups(cost: np.ndarray, *, allowed: np.ndarray, n_groups: int) -> 
         return np.zeros(0, dtype=np.int64)
     cols = np.flatnonzero(allowed)
     k = max(1, min(int(n_groups), len(cols), n))
-    sub = np.where(np.isfinite(cost[:, cols]), cost[:, cols], np.inf)
+    sub = cost[:, cols]
     own = sub.min(axis=1)  # each row's nearest allowed site
     chosen: list[int] = []
     dmin = np.full(n, np.inf)
@@ -250,8 +253,6 @@ class _Master:
     ) -> None:
         import highspy
 
-        from geoplan.locate.base import _c_stdout_silenced
-
         with _c_stdout_silenced(True):
             h = highspy.Highs()
         h.setOptionValue("output_flag", False)
@@ -342,20 +343,11 @@ class _Master:
             sol.col_value = np.asarray(start, dtype=np.float64)
             h.setSolution(sol)
         h.run()
-        S = self.hs.HighsModelStatus
-        st = h.getModelStatus()
-        info = h.getInfo()
-        feasible = info.primal_solution_status == 2
-        x = np.asarray(h.getSolution().col_value) if feasible else None
-        obj = float(info.objective_function_value) - self.offset if feasible else math.inf
-        if self.integer:
-            bound = float(info.mip_dual_bound) - self.offset
-            rc = None
-        else:
-            bound = obj if st == S.kOptimal else -math.inf
-            rc = np.asarray(h.getSolution().col_dual)[: self.m] if st == S.kOptimal else None
-        status = "optimal" if st == S.kOptimal else ("time_limit" if feasible else "no_solution")
-        return status, x, obj, bound, rc
+        status, x, obj, bound, _ = _read_highs(h, self.integer)
+        rc = None
+        if not self.integer and status == "optimal":
+            rc = np.asarray(h.getSolution().col_dual)[: self.m]
+        return status, x, obj - self.offset, bound - self.offset, rc
 
 
 # --------------------------------------------------------------------------- engine
@@ -386,8 +378,8 @@ def benders_solve(
     incumbent and the first core point. ``offset`` is added to ``F`` for the
     relative gap (``|F + offset|`` is the model's objective). Returns the best
     solution found, its exact value and the proven lower bound. ``improve``
-    (e.g. a swap local search) maps open sites to open sites; it is run on the
-    best rounding of the LP phase, before sites are fixed by reduced costs.
+    (e.g. a swap local search) maps open sites to open sites; it is run once,
+    from the rounded last LP point, before sites are fixed by reduced costs.
     """
     t0 = time.perf_counter()
     m = oracle.n_sites
@@ -412,10 +404,13 @@ def benders_solve(
     tol = 1e-9 * scale
     M = _Master(oracle, p=p, y_lb=y_lb, y_ub=y_ub, offset=offset)
 
-    def add_violated(y: np.ndarray, theta: np.ndarray | None, at: np.ndarray | None = None) -> int:
+    def add_violated(
+        y: np.ndarray, theta: np.ndarray | None, at: np.ndarray | None = None
+    ) -> tuple[int, np.ndarray]:
         """Add the cuts generated at ``y`` that the master point ``(at, theta)`` violates.
 
         ``theta=None``: every cut above its group's lower bound. ``at`` defaults to ``y``.
+        Returns the number of cuts added and the cut values ``F_g`` at ``y``.
         """
         val, a, B = oracle.cuts(y)
         if theta is None:
@@ -424,7 +419,7 @@ def benders_solve(
             cut_at = a - B @ (y if at is None else at)
             g = np.flatnonzero(cut_at > theta + tol)
         M.add_cuts(g, a, B)
-        return len(g)
+        return len(g), val
 
     def try_incumbent(open_idx: np.ndarray) -> bool:
         nonlocal best, best_open, best_g
@@ -440,7 +435,6 @@ def benders_solve(
     # ---- LP phase
     core = y_best.copy()
     lam = INOUT_LAMBDA
-    lb = -math.inf
     lp_rounds = 0
     stall = 0
     rc = None
@@ -461,7 +455,6 @@ def benders_solve(
             stall += 1
         lp_bound = max(lp_bound, bnd)
         rc = rc_now
-        lb = max(lb, lp_bound)
         if verbose:
             print(
                 f"  LP {lp_rounds}: {elapsed():.1f} s bound {lp_bound:.6g} best {best:.6g} "
@@ -474,11 +467,10 @@ def benders_solve(
             yr[rounded] = 1.0
             add_violated(yr, None)  # cuts at integer points help the integer rounds
         ysep = lam * ybar + (1.0 - lam) * core
-        val_sep, _, _ = oracle.cuts(ysep)
+        added, val_sep = add_violated(ysep, theta, ybar)
         ub_lp = float(oracle.linear @ ysep + val_sep.sum())
-        added = add_violated(ysep, theta, ybar)
         if added == 0:
-            added = add_violated(ybar, theta)
+            added, _ = add_violated(ybar, theta)
             if added == 0:
                 break  # the LP master is exact at ȳ: LP optimum reached
         core = 0.5 * core + 0.5 * ybar
@@ -492,13 +484,12 @@ def benders_solve(
             lam = 1.0
     if improve is not None and elapsed() < time_limit:
         # local search from the rounded last LP point (the incumbent is often a local optimum)
-        starts = [best_open] if ybar_last is None else [_integer_round(ybar_last, p, y_lb, y_ub)]
-        for st_open in starts:
-            better = np.sort(np.asarray(improve(st_open), dtype=np.int64))
-            if len(better) == p and try_incumbent(better):
-                yr = np.zeros(m)
-                yr[better] = 1.0
-                add_violated(yr, None)
+        st_open = best_open if ybar_last is None else _integer_round(ybar_last, p, y_lb, y_ub)
+        better = np.sort(np.asarray(improve(st_open), dtype=np.int64))
+        if len(better) == p and try_incumbent(better):
+            yr = np.zeros(m)
+            yr[better] = 1.0
+            add_violated(yr, None)
     # ---- reduced-cost fixing against the incumbent (valid: the master LP is a relaxation)
     fixed0 = np.zeros(0, dtype=np.int64)
     fixed1 = np.zeros(0, dtype=np.int64)
@@ -511,6 +502,7 @@ def benders_solve(
     # ---- integer rounds
     M.set_integer(True)
     mip_rounds = 0
+    lb = lp_bound
     status = "optimal" if gap_of(best, lb) <= mip_gap else "time_limit"
     while status != "optimal" and elapsed() < time_limit - 0.5:
         start = np.concatenate([np.zeros(m), best_g])
@@ -536,7 +528,7 @@ def benders_solve(
             try_incumbent(cand)
             ycand = np.zeros(m)
             ycand[cand] = 1.0
-            added = add_violated(ycand, x[m:])
+            added, _ = add_violated(ycand, x[m:])
         else:
             added = 0
         if gap_of(best, lb) <= mip_gap:
