@@ -169,12 +169,15 @@ def test_tooltips_and_layer_toggle(driver, inputs, tmp_path):
     # municipality under the same point takes the mouse
     box = driver.find_element(By.XPATH, "//label[.//span[normalize-space()='Køretid']]//input")
     box.click()
-    state = driver.execute_script(
+    state = driver.execute_async_script(
         """
+        const done = arguments[arguments.length - 1];
         const m = geoplan.maps[0];
         const lg = [...m.getContainer().querySelectorAll('.geoplan-legend')]
           .find(el => el.innerText.startsWith('Køretid'));
-        return {on: m.hasLayer(m.geoplan.layers['Køretid']), legend: getComputedStyle(lg).display};
+        // one task later: anything the click scheduled has run
+        setTimeout(() => done({on: m.hasLayer(m.geoplan.layers['Køretid']),
+                               legend: getComputedStyle(lg).display}), 20);
         """
     )
     assert state == {"on": False, "legend": "none"}

@@ -99,7 +99,9 @@
     if (o.layer) {
       var el = ctl.getContainer();
       var sync = function () { el.style.display = map.hasLayer(o.layer) ? "" : "none"; };
-      o.layer.on("add remove", function () { setTimeout(sync, 0); });
+      // Leaflet updates hasLayer() before it fires add/remove, so sync now;
+      // sync once more after the event in case a lazy layer swaps itself in.
+      o.layer.on("add remove", function () { sync(); setTimeout(sync, 0); });
       sync();
     }
     return ctl;
