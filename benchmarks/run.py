@@ -414,11 +414,11 @@ def bench_national_models(cost: np.ndarray, w: np.ndarray, res: dict, *, time_li
     )
     lag = "" if mc.lagrangian_bound is None else f", Lagrangian bound {mc.lagrangian_bound:,.0f}"
     row(
-        f"geoplan MCLP p={p}, T={T:g} min",
+        f"geoplan MCLP p={p}, T={T:g} min ({mc.engine})",
         f"{t_mc:.1f} s",
         f"{mc.status}, covered {mc.covered_share:.3%}, bound {mc.bound:,.0f}, gap {mc.gap:.3%}"
-        f"{lag}; {mc.merged_rows:,} merged rows, {mc.sites_fixed} sites fixed; "
-        f"peak RSS so far {rss_mb()[0]:,.0f} MB",
+        f"{lag}; {mc.merged_rows:,} merged rows, {mc.sites_fixed} sites fixed"
+        f"{_benders_text(mc.benders)}; peak RSS so far {rss_mb()[0]:,.0f} MB",
     )
     res.update(
         national_mclp_p=p,
@@ -427,6 +427,7 @@ def bench_national_models(cost: np.ndarray, w: np.ndarray, res: dict, *, time_li
         national_mclp_status=mc.status,
         national_mclp_gap=float(mc.gap),
         national_mclp_covered_share=float(mc.covered_share),
+        national_mclp_engine=mc.engine,
     )
     del mc
     gc.collect()
@@ -436,11 +437,11 @@ def bench_national_models(cost: np.ndarray, w: np.ndarray, res: dict, *, time_li
         )
     )
     row(
-        f"geoplan p-median p={p}",
+        f"geoplan p-median p={p} ({pm.engine})",
         f"{t_pm:.1f} s",
         f"{pm.status}, mean {pm.objective:.3f} min, bound {pm.bound:.3f}, gap {pm.gap:.3%}, "
-        f"{pm.iterations} MILP rounds, {pm.sites_ruled_out} sites ruled out; "
-        f"peak RSS so far {rss_mb()[0]:,.0f} MB",
+        f"{pm.iterations} MILP rounds, {pm.sites_ruled_out} sites ruled out"
+        f"{_benders_text(pm.benders)}; peak RSS so far {rss_mb()[0]:,.0f} MB",
     )
     res.update(
         national_pmedian_p=p,
@@ -448,7 +449,17 @@ def bench_national_models(cost: np.ndarray, w: np.ndarray, res: dict, *, time_li
         national_pmedian_status=pm.status,
         national_pmedian_gap=float(pm.gap),
         national_pmedian_mean_minutes=float(pm.objective),
+        national_pmedian_engine=pm.engine,
         national_models_peak_rss_mb=round(rss_mb()[0]),
+    )
+
+
+def _benders_text(stats: dict | None) -> str:
+    if not stats:
+        return ""
+    return (
+        f"; Benders: {stats['groups']:,} row groups, {stats['lp_rounds']} LP + "
+        f"{stats['mip_rounds']} integer rounds, {stats['cuts']:,} cuts"
     )
 
 
@@ -457,7 +468,7 @@ NATIONAL_P, NATIONAL_T = 20, 20.0
 
 
 def bench_national(
-    res: dict, *, side: int, n_cells: int, n_sites: int, model_time_limit: float = 240.0
+    res: dict, *, side: int, n_cells: int, n_sites: int, model_time_limit: float = 180.0
 ) -> None:
     from geoplan.distributed import close_local_cluster, coverage_distributed, dask_client
     from geoplan.distributed import travel_time_matrix_distributed as ttm_dask
