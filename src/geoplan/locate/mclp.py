@@ -401,18 +401,10 @@ class MCLP(LocationModel):
         n_groups = int(np.clip(len(keep) // ROWS_PER_GROUP, 1, MAX_GROUPS))
         group = landmark_groups(self.cost[first[keep]], allowed=allowed, n_groups=n_groups)
         oracle = CoverCuts(A_k, w_k, group, linear=linear)
-        start, _ = mclp_heuristic(
-            R.A,
-            R.weight,
-            self.p,
-            fixed_idx=fixed,
-            allowed=allowed,
-            time_limit=min(10.0, time_limit / 10),
-        )
-
         p = self.p
 
-        def improve(open_idx: np.ndarray) -> np.ndarray:
+        def improve(open_idx: np.ndarray | None) -> np.ndarray:
+            """greedy+swap (from ``open_idx`` when given): the start and the LP-point polish."""
             o, _ = mclp_heuristic(
                 R.A,
                 R.weight,
@@ -424,6 +416,7 @@ class MCLP(LocationModel):
             )
             return np.asarray(o)
 
+        start = improve(None)
         y_lb = np.zeros(m)
         y_lb[fixed] = 1.0
         remaining = max(time_limit - (time.perf_counter() - t0), 1.0)
@@ -432,7 +425,7 @@ class MCLP(LocationModel):
             p=p,
             y_lb=y_lb,
             y_ub=allowed.astype(np.float64),
-            start_open=np.asarray(start),
+            start_open=start,
             offset=-const,
             time_limit=remaining,
             mip_gap=mip_gap,
@@ -565,8 +558,6 @@ class MCLP(LocationModel):
 
         ws = None
         out: MilpOutcome | None = None
-        self.lagrangian_bound = None
-        self.sites_fixed = 0
         lag_bound = math.inf
         simple = not capacitated and self.p is not None and self.budget is None
         if warm_start and simple:

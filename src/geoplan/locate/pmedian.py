@@ -431,11 +431,17 @@ class PMedian(LocationModel):
         assert self.p is not None
         n, m = C.shape
         fixed = self.fixed_idx
+        p = self.p
         heur_time = min(20.0, time_limit / 4)
-        start, _ = pmedian_heuristic(
-            C, w, self.p, fixed_idx=fixed, allowed=self.allowed, time_limit=heur_time
-        )
-        start = np.asarray(start, dtype=np.int64)
+
+        def improve(open_idx: np.ndarray | None) -> np.ndarray:
+            """greedy+swap (from ``open_idx`` when given): the start and the LP-point polish."""
+            o, _ = pmedian_heuristic(
+                C, w, p, fixed_idx=fixed, allowed=self.allowed, time_limit=heur_time, start=open_idx
+            )
+            return np.asarray(o, dtype=np.int64)
+
+        start = improve(None)
         # list length: three times the deepest rank at which a row finds the heuristic's nearest
         # open site (at least CUTS_MIN_LIST); beyond its list a row's cut is weaker, still valid
         dmin = C[:, start].min(axis=1)
@@ -448,21 +454,6 @@ class PMedian(LocationModel):
         n_groups = int(np.clip(n // ROWS_PER_GROUP, 1, MAX_GROUPS))
         group = landmark_groups(C, allowed=self.allowed, n_groups=n_groups)
         oracle = MedianCuts(C, w, group, allowed=self.allowed, k=K)
-        assert self.p is not None
-        p = self.p
-
-        def improve(open_idx: np.ndarray) -> np.ndarray:
-            o, _ = pmedian_heuristic(
-                C,
-                w,
-                p,
-                fixed_idx=fixed,
-                allowed=self.allowed,
-                time_limit=heur_time,
-                start=open_idx,
-            )
-            return np.asarray(o, dtype=np.int64)
-
         y_lb = np.zeros(m)
         y_lb[fixed] = 1.0
         res = benders_solve(
