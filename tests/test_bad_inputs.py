@@ -39,6 +39,7 @@ class Case:
     data: dict[str, bytes] = field(default_factory=dict)     # data-dir file → bad bytes
     facts: dict[str, str] = field(default_factory=dict)      # region-folder file → bad text
     needs_data: bool = False
+    env: dict[str, Callable[[Path], str]] = field(default_factory=dict)  # variable → tmp → value
 
 
 def _write(tmp: Path, name: str, text: str) -> Path:
@@ -144,6 +145,149 @@ def od(points: str = TOWNS, out: str = "out"):
         return ["od", str(_write(tmp, "points.csv", points)), "--out", str(tmp / out)]
     return argv
 
+
+# ---------------------------------------------------------------- the corpus (second sweep)
+# Each of these gave a traceback, a silent wrong result or a message without file / key before the
+# bad-input sweep of branch badinput.
+
+
+def _cand_row(**fields: str) -> str:
+    """candidates.csv with one more row (a copy of the first, site_id town_new) with fields replaced."""
+    import csv
+    import io
+
+    text = (REGION / "candidates.csv").read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    header, row = rows[0], list(rows[1])
+    row[header.index("site_id")] = "town_new"
+    for k, v in fields.items():
+        row[header.index(k)] = v
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(row)
+    return text + buf.getvalue()
+
+
+def _with_field(table: str, row: int, column: str, value: str) -> str:
+    """A fact table of the region folder with one field of data row ``row`` (1 = first) replaced."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO((REGION / table).read_text(encoding="utf-8"))))
+    rows[row][rows[0].index(column)] = value
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    return buf.getvalue()
+
+
+def _existing(name: str, text: str) -> Callable[[Path], None]:
+    return lambda tmp: _write(tmp, name, text) and None
+
+
+PREHOSP = 'name = "p"\n[prehospital]\n'
+JOINT = ('name = "j"\n[joint_houses]\n[joint_houses.health]\np = {a}\n[joint_houses.psychiatry]\np = 3\n')
+USER_TEXT = "my own notes, not a geoplan output\n"
+
+SWEEP_CASES: list[Case] = [
+    # scenario values that were accepted (and silently ignored or misread)
+    sc("frontier-pmin-above-pmax", HOUSES + "[health_houses.frontier]\np_min = 10\np_max = 5\n",
+       "health_houses.frontier", "p_min"),
+    sc("site-cost-without-budget", HOUSES + "[health_houses.site_cost]\ntown_aarhus = 1\n", "health_houses",
+       "site_cost", "budget"),
+    sc("budget-without-site-cost", HOUSES + "budget = 3\n", "health_houses", "budget", "site_cost"),
+    sc("acute-cuts-empty-set", 'name = "t"\n[acute]\n[acute.cuts]\n"x" = []\n', "acute.cuts", "'x'"),
+    sc("acute-hours-duplicate", 'name = "t"\n[acute]\nhours = [3, 3]\n', "acute.hours"),
+    sc("acute-thresholds-duplicate", 'name = "t"\n[acute]\nthresholds = [15, 15]\n', "acute.thresholds"),
+    sc("prehospital-bands-duplicate", PREHOSP + "bands = [10, 10, 20]\n", "prehospital.bands"),
+    sc("gp-beta-inf", 'name = "g"\n[gp_access]\nmethod = "gravity"\nbeta = inf\n', "gp_access.beta"),
+    sc("gp-weights-inf", 'name = "g"\n[gp_access]\nmethod = "e2sfca"\nweights = [[10, 1.0], [inf, 0.5]]\n',
+       "gp_access.weights"),
+    sc("equity-min-population-inf", GOOD + "[equity]\nmin_population = inf\n", "equity.min_population"),
+    sc("equity-hour-not-computed", PREHOSP + "hours = [12]\n[equity]\nprehospital_hour = 5\n",
+       "equity.prehospital_hour", "[12]"),
+    sc("validation-region-unknown", 'name = "p"\n[prehospital.validation]\nregion_label = "Atlantis"\n',
+       "prehospital.validation.region_label", "Midtjylland", needs_data=True),
+    sc("dask-scheduler-bogus", GOOD + '[routing]\ndask_scheduler = "bogus"\n', "routing.dask_scheduler", "bogus"),
+    Case("scenario-is-a-folder", lambda tmp: ["run", str(tmp / "sdir"), "--out", str(tmp / "out")],
+         ("sdir", "folder"), setup=lambda tmp: (tmp / "sdir").mkdir()),
+    Case("extends-a-folder", run('extends = "sub"\nname = "t"\n[acute]\n'), ("s.toml", "extends", "folder"),
+         setup=lambda tmp: (tmp / "sub").mkdir()),
+    # scenario numbers that do not fit the region's candidates (named by file and key, before any matrix)
+    sc("houses-p-above-candidates", HOUSES.replace("p = 3", "p = 500"), "health_houses.p = 500", "82",
+       needs_data=True),
+    sc("houses-p-below-existing", 'name = "h"\n[health_houses]\nmodel = "mclp"\np = 1\nmax_minutes = 20\n',
+       "health_houses.p = 1", "keep_existing", needs_data=True),
+    sc("houses-fixed-above-p", HOUSES.replace("p = 3", "p = 2") + 'fixed = ["town_aarhus", "town_randers", '
+       '"town_horsens"]\n', "health_houses.p = 2", "fixed", needs_data=True),
+    sc("frontier-pmax-above-candidates", HOUSES + "[health_houses.frontier]\np_max = 200\n",
+       "health_houses.frontier.p_max = 200", needs_data=True),
+    sc("joint-p-above-candidates", JOINT.format(a=500), "joint_houses.health.p = 500", needs_data=True),
+    # environment variables
+    Case("regions-dir-missing", run(GOOD), ("GEOPLAN_REGIONS_DIR", "noregions"),
+         env={"GEOPLAN_REGIONS_DIR": lambda tmp: str(tmp / "noregions")}),
+    Case("cache-dir-is-a-file", run(GOOD), ("cache.txt", "GEOPLAN_CACHE_DIR"), needs_data=True,
+         setup=_existing("cache.txt", "x"), env={"GEOPLAN_CACHE_DIR": lambda tmp: str(tmp / "cache.txt")}),
+    Case("dask-env-bogus", run(GOOD), ("GEOPLAN_DASK_SCHEDULER", "bogus"), needs_data=True,
+         env={"GEOPLAN_DASK_SCHEDULER": lambda tmp: "bogus"}),
+    # od / locate / access: output files and points
+    Case("od-one-point", od(points="name,lon,lat\nAarhus,10.2039,56.1567\n"), ("points.csv", "only one place"),
+         needs_data=True),
+    Case("od-semicolons", od(points="name;lon;lat\nAarhus;10,2;56,15\nRanders;10,0;56,46\n"),
+         ("points.csv", "semicolon")),
+    Case("od-out-user-file", od(out="mine.csv"), ("mine.csv", "does not overwrite"),
+         setup=_existing("mine.csv", USER_TEXT)),
+    Case("od-out-under-a-file", lambda tmp: [*od()(tmp)[:-1], _user_file(tmp) + "/od.csv"],
+         ("notes.txt", "not a folder")),
+    Case("locate-out-user-file", locate("--model", "pmedian", "--p", "1", out="mine.json"),
+         ("mine.json", "does not overwrite"), setup=_existing("mine.json", '{"my": "data"}\n')),
+    Case("locate-out-under-a-file", lambda tmp: [*locate("--model", "pmedian", "--p", "1")(tmp)[:-1],
+                                                  _user_file(tmp) + "/result.json"], ("notes.txt", "not a folder")),
+    Case("locate-out-empty", lambda tmp: [*locate("--model", "pmedian", "--p", "1")(tmp)[:-1], ""],
+         ("--out", "empty")),
+    Case("access-out-user-file", lambda tmp: [*access("--method", "2sfca", "--max-minutes", "10")(tmp)[:-1],
+                                               str(tmp / "mine.csv")], ("mine.csv", "does not overwrite"),
+         setup=_existing("mine.csv", USER_TEXT)),
+    # data files
+    bad_data("postcodes-garbage", "boundaries/dagi2014_postnumre.geojson", b"not json", "GeoJSON", text=PREHOSP),
+    bad_data("ambulance-response-empty", "prehospital/ambulance_response_by_postcode_2021-2025.csv", b"", "empty",
+             text=PREHOSP),
+    bad_data("socioeconomic-garbage", "socioeconomic/dst_ev2024_voting_areas.csv", b"hello;world\n1;2\n",
+             "ValgstedId"),
+    bad_data("socioeconomic-empty", "socioeconomic/dst_ev2024_voting_areas.csv", b"", "empty"),
+    bad_data("regions-geojson-wrong-crs", "boundaries/dagi2014_regioner.geojson",
+             b'{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::25832"}},'
+             b'"features":[{"type":"Feature","properties":{"REGIONKODE":"1082"},"geometry":{"type":"Polygon",'
+             b'"coordinates":[[[10,56],[11,56],[11,57],[10,56]]]}}]}', "coordinate reference system"),
+    # fact tables of a region folder (user-supplied candidate sites and facilities)
+    bad_fact("candidates-lon-lat-swapped", "candidates.csv", _cand_row(lon="56.15674", lat="10.21076"),
+             "line 122", "town_new", "lon=56.1567", scenario=HOUSES),
+    bad_fact("candidates-abroad", "candidates.csv", _cand_row(lon="2.35", lat="48.85"), "line 122", "from land",
+             scenario=HOUSES),
+    bad_fact("candidates-in-the-sea", "candidates.csv", _cand_row(lon="11.6", lat="56.4"), "town_new", "from land",
+             scenario=HOUSES),
+    bad_fact("candidates-utm-metres", "candidates.csv", _cand_row(lon="575000", lat="6220000"), "line 122",
+             "projected metres", scenario=HOUSES),
+    bad_fact("candidates-kind-blank", "candidates.csv", _cand_row(kind=""), "line 122", "kind", scenario=HOUSES),
+    bad_fact("candidates-no-kind-column", "candidates.csv",
+             (REGION / "candidates.csv").read_text(encoding="utf-8").replace(",kind,", ",type,", 1), "'kind'",
+             scenario=HOUSES),
+    bad_fact("candidates-population-text", "candidates.csv", _cand_row(population="many"), "population", "many",
+             scenario=HOUSES),
+    bad_fact("candidates-semicolons", "candidates.csv",
+             (REGION / "candidates.csv").read_text(encoding="utf-8").replace(",", ";"), "semicolon", scenario=HOUSES),
+    bad_fact("health-house-not-a-candidate", "health_houses.csv",
+             (REGION / "health_houses.csv").read_text(encoding="utf-8")
+             + "hh_new,New,0751,Aarhus,10.2,56.15,,x,y,z,w,regional,high\n", "hh_new", "candidates.csv",
+             scenario='name = "h"\n[health_houses]\nmodel = "mclp"\np = 20\nmax_minutes = 20\n'),
+    bad_fact("health-houses-no-house-id", "health_houses.csv",
+             (REGION / "health_houses.csv").read_text(encoding="utf-8").replace("house_id", "id", 1), "house_id",
+             scenario='name = "h"\n[health_houses]\nmodel = "mclp"\np = 20\nmax_minutes = 20\n'),
+    bad_fact("hospitals-kind-typo", "hospitals.csv", _with_field("hospitals.csv", 1, "kind", "acut"), "kind",
+             "'acut'"),
+    bad_fact("hospitals-flag-yes", "hospitals.csv", _with_field("hospitals.csv", 1, "pci", "yes"), "pci", "'yes'",
+             scenario='name = "t"\n[acute]\nby_function = true\n'),
+    bad_fact("hospitals-hours-garbage", "hospitals.csv", _with_field("hospitals.csv", 1, "opening_hours", "sometimes"),
+             "opening_hours", "sometimes"),
+]
 
 # ---------------------------------------------------------------- the corpus
 
@@ -324,6 +468,7 @@ CASES: list[Case] = [
     Case("access-max-minutes-negative", access("--method", "2sfca", "--max-minutes", "-5"), ("max-minutes",)),
     Case("od-empty-points", od(points=""), ("points.csv",), needs_data=True),
     Case("od-out-is-folder", lambda tmp: [*od()(tmp)[:-1], _user_folder(tmp)], ("mine",), needs_data=True),
+    *SWEEP_CASES,
 ]
 
 
@@ -402,6 +547,8 @@ def test_bad_input_gives_one_clear_message(case: Case, tmp_path, capsys, monkeyp
         monkeypatch.setenv("GEOPLAN_DATA_DIR", str(_data_farm(tmp_path, resolved)))
     if case.facts:
         monkeypatch.setenv("GEOPLAN_REGIONS_DIR", str(_region_farm(tmp_path, case.facts)))
+    for var, value in case.env.items():
+        monkeypatch.setenv(var, value(tmp_path))
     argv = case.argv(tmp_path)
     before = _snapshot(tmp_path)
     inputs = {k for k in before if k.endswith((".toml", ".csv", ".json", ".docx", ".txt"))}
@@ -471,3 +618,42 @@ def test_corrupt_pickle_cache_is_rebuilt_with_a_warning(tmp_path, capsys, damage
     p.write_bytes(raw)
     assert read_cache(p, lambda q: pickle.loads(q.read_bytes()), what="road network") == {"nodes": list(range(1000))}
     assert capsys.readouterr().err == ""
+
+
+# ---------------------------------------------------------------- the real command (python -m geoplan)
+
+
+@pytest.mark.parametrize("case", [c for c in SWEEP_CASES if not (c.needs_data or c.data or c.facts or c.env)],
+                         ids=lambda c: c.id)
+def test_bad_input_as_a_subprocess(case: Case, tmp_path):
+    """The same cases through ``python -m geoplan`` (the worktree's src first on the path): exit 2, one
+    message, no traceback, nothing written."""
+    import os
+    import subprocess
+    import sys
+
+    case.setup(tmp_path)
+    argv = case.argv(tmp_path)
+    before = _snapshot(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    r = subprocess.run([sys.executable, "-m", "geoplan", "-q", *argv], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr and r.stderr.count("geoplan: error:") == 1, r.stderr
+    for name in case.names:
+        assert name in r.stderr, f"{name!r} not named in: {r.stderr}"
+    assert _snapshot(tmp_path) == before
+
+
+def test_rerun_over_own_output_file_is_allowed(tmp_path):
+    """An output file is replaced when it is this command's own earlier output (and only then)."""
+    argv = locate("--model", "pmedian", "--p", "1")(tmp_path)
+    assert main(["-q", *argv]) == 0
+    first = (tmp_path / "result.json").read_text(encoding="utf-8")
+    assert main(["-q", *argv]) == 0
+    assert (tmp_path / "result.json").read_text(encoding="utf-8") == first
+    argv = access("--method", "2sfca", "--max-minutes", "10")(tmp_path)
+    assert main(["-q", *argv, "--sites-out", str(tmp_path / "sites.csv")]) == 0
+    assert main(["-q", *argv, "--sites-out", str(tmp_path / "sites.csv")]) == 0
+    (tmp_path / "sites.csv").write_text("site_id,my_column\nX,1\n", encoding="utf-8")
+    assert main(["-q", *argv, "--sites-out", str(tmp_path / "sites.csv")]) == 2

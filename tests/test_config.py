@@ -160,3 +160,59 @@ def test_forward_day_states_only_what_differs():
     assert "prehospital.helicopter.cruise_kph" not in diff and "network.source" not in diff
     assert fwd.file_of("prehospital.helicopter.cruise_kph") == SCENARIOS_DIR / "prehospital.toml"
     assert scenario_differences(main, main) == []
+
+
+# ------------------------------------------------------------------ the bad-input sweep (library API)
+HOUSES = 'name = "h"\n[health_houses]\nmodel = "mclp"\np = 3\nmax_minutes = 20\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        (HOUSES + "[health_houses.frontier]\np_min = 10\np_max = 5\n", r"health_houses.frontier.*p_min = 10"),
+        (HOUSES + "[health_houses.site_cost]\ntown_aarhus = 1\n", r"site_cost has no effect without budget"),
+        (HOUSES + "budget = 3\n", r"budget needs site_cost"),
+        ('name = "x"\n[acute]\n[acute.cuts]\n"x" = []\n', r"acute.cuts.*empty list"),
+        ('name = "x"\n[acute]\nhours = [3, 3]\n', r"acute.hours.*distinct"),
+        ('name = "x"\n[acute]\nthresholds = [15, 15]\n', r"acute.thresholds.*distinct"),
+        ('name = "x"\n[gp_access]\nmethod = "gravity"\nbeta = inf\n', r"gp_access.beta.*finite"),
+        ('name = "x"\n[acute]\n[equity]\nmin_population = inf\n', r"equity.min_population.*finite"),
+        ('name = "x"\n[prehospital]\nhours = [12]\n[equity]\nprehospital_hour = 5\n',
+         r"equity.prehospital_hour = 5.*\[12\]"),
+        ('name = "x"\n[acute]\n[routing]\ndask_scheduler = "bogus"\n', r"routing.dask_scheduler.*'bogus'"),
+        ('name = "x"\n[acute]\n[network]\nlocal = false\npatches = ["roads/osm_samsoe_2020-03-09.osm.zip"]\n',
+         r"network.*patches need the local-road model"),
+    ],
+)
+def test_sweep_scenarios_raise_scenario_error(tmp_path, text, match):
+    p = _write(tmp_path, text)
+    with pytest.raises(ScenarioError, match=match) as info:
+        load_scenario(p, check_references=False)
+    assert info.value.file == str(p)
+    assert "Value error," not in str(info.value)      # pydantic's prefix is not shown to users
+
+
+def test_scenario_with_byte_order_mark_loads(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_bytes('\ufeffname = "bom"\n[acute]\n'.encode())   # as Windows editors save UTF-8
+    assert load_scenario(p).name == "bom"
+
+
+def test_scenario_folder_is_a_clear_error(tmp_path):
+    (tmp_path / "sub").mkdir()
+    with pytest.raises(ScenarioError, match="is a folder, not a scenario file"):
+        load_scenario(tmp_path / "sub")
+    child = _write(tmp_path, 'extends = "sub"\nname = "x"\n[acute]\n')
+    with pytest.raises(ScenarioError, match="extends: .*sub is a folder") as info:
+        load_scenario(child)
+    assert info.value.file == str(child)
+
+
+def test_missing_patch_and_local_parameters_name_the_scenario(tmp_path):
+    p = _write(tmp_path, 'name = "x"\n[acute]\n[network]\npatches = ["nowhere.osm.zip"]\n')
+    with pytest.raises(ScenarioError, match=r"network.patches\[0\]: 'nowhere.osm.zip'") as info:
+        load_scenario(p)
+    assert info.value.file == str(p)
+    p = _write(tmp_path, 'name = "x"\n[acute]\n[network]\nlocal_parameters = "nowhere.toml"\n')
+    with pytest.raises(ScenarioError, match=r"network.local_parameters: 'nowhere.toml' not found"):
+        load_scenario(p)

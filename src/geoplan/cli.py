@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import errno
 import math
+import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +64,8 @@ def _cmd_od(args: argparse.Namespace) -> int:
     from geoplan.region import load_region
     from geoplan.routing import AccessModel, CompiledGraph
 
-    _check_not_folder(args.out)
+    _check_not_folder(args.out, example="OD.csv", written_by_us=_first_line_is("from,to,minutes,km"),
+                      inputs=(args.points, args.to))
     points = read_points_csv(args.points)
     to = read_points_csv(args.to) if args.to else None
     region = load_region(args.region)
@@ -70,8 +73,14 @@ def _cmd_od(args: argparse.Namespace) -> int:
     cg = CompiledGraph.from_graph(G).with_landmasses(region.land)
     table = od_table(region, cg, points, to=to, access=AccessModel(), points_file=args.points, to_file=args.to)
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(table, out, float_digits=1)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_csv(table, out, float_digits=1)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            raise
+        raise OutputError(out, f"cannot write --out: {exc.strerror} ({exc.filename or out})",
+                          "give --out a file in a folder you can write to") from exc
     print(f"Wrote {len(table)} pairs to {out}")
     return 0
 
@@ -90,17 +99,73 @@ def _positive(args: argparse.Namespace, name: str, option: str, *, optional: boo
                          f"pass e.g. {option} 60")
 
 
-def _check_not_folder(out: str | Path, option: str = "--out") -> None:
-    if Path(out).is_dir():
+def _check_not_folder(out: str | Path, option: str = "--out", *, example: str = "result.csv",
+                      written_by_us: Callable[[Path], bool] | None = None,
+                      inputs: tuple[str | None, ...] = ()) -> None:
+    """An output *file* geoplan may write: not empty, not a folder, in a folder it can write to, and not a
+    file of the user's (an existing file is replaced only when it is this command's own earlier output)."""
+    if str(out).strip() == "":
+        raise OutputError(None, f"{option} is empty", f"give a file name, e.g. {option} {example}")
+    path = Path(out).expanduser()
+    if path.is_dir():
         raise OutputError(out, f"{option} is an existing directory (a folder); it must be a file name",
-                          f"give a file name, e.g. {option} {Path(out) / 'result.csv'}")
+                          f"give a file name, e.g. {option} {path / example}")
+    ancestor = next((q for q in [path.parent, *path.parent.parents] if q.exists()), Path("."))
+    if not ancestor.is_dir():
+        raise OutputError(out, f"{option}: {ancestor} is a file, not a folder",
+                          f"give {option} a path inside a folder, e.g. {option} {example}")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise OutputError(out, f"{option}: cannot write into {ancestor}: read-only or no permission",
+                          f"give {option} a file in a folder you can write to")
+    for given in inputs:
+        if given and path.exists() and Path(given).exists() and path.resolve() == Path(given).resolve():
+            raise OutputError(out, f"{option} is the input file {given}", "write the result to another file")
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise OutputError(out, f"{option} exists and is not a regular file", "give a new file name")
+    if path.is_file() and written_by_us is not None and not written_by_us(path):
+        raise OutputError(out, f"{option} exists and is not a file this command wrote: geoplan does not "
+                          "overwrite your files", "give a new file name, or move the file away yourself")
+
+
+def _first_line_is(*headers: str) -> Callable[[Path], bool]:
+    """Recognise an earlier output by its header line (the CSVs geoplan od / access write)."""
+    def check(path: Path) -> bool:
+        try:
+            with path.open(encoding="utf-8", newline="") as f:
+                first = f.readline().rstrip("\r\n")
+        except (OSError, UnicodeDecodeError):
+            return False
+        return first in headers
+    return check
+
+
+def _is_sites_table(path: Path) -> bool:
+    """An earlier SITES.csv of geoplan access --sites-out (site_id and some of its columns)."""
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            cols = f.readline().rstrip("\r\n").split(",")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return cols[0] == "site_id" and set(cols[1:]) <= {"capacity", "demand_points_in_reach", "demand_in_reach", "ratio"}
+
+
+def _is_locate_result(path: Path) -> bool:
+    """An earlier RESULT.json of geoplan locate (a JSON object with its keys)."""
+    import json
+
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(doc, dict) and {"status", "sites", "objective", "model"} <= set(doc)
 
 
 def _cmd_locate(args: argparse.Namespace) -> int:
     from geoplan.locate.io import run_locate
 
     _positive(args, "time_limit", "--time-limit")
-    _check_not_folder(args.out)
+    _check_not_folder(args.out, example="result.json", written_by_us=_is_locate_result,
+                      inputs=(args.cost_matrix, args.demand))
 
     return run_locate(args)
 
@@ -108,9 +173,12 @@ def _cmd_locate(args: argparse.Namespace) -> int:
 def _cmd_access(args: argparse.Namespace) -> int:
     from geoplan.access.io import run_access
 
-    _check_not_folder(args.out)
+    access_header = ("demand_id,weight,sites_in_reach,access", "demand_id,weight,sites_in_reach,access,access_raw")
+    inputs = (args.cost_matrix, args.supply, args.demand)
+    _check_not_folder(args.out, example="ACCESS.csv", written_by_us=_first_line_is(*access_header), inputs=inputs)
     if args.sites_out:
-        _check_not_folder(args.sites_out, "--sites-out")
+        _check_not_folder(args.sites_out, "--sites-out", example="SITES.csv", written_by_us=_is_sites_table,
+                          inputs=(*inputs, args.out))
 
     return run_access(args)
 
@@ -121,7 +189,8 @@ def _cmd_data(args: argparse.Namespace) -> int:
     manifest = load_manifest(args.region)
     statuses = check_inputs(manifest)
     if args.data_command == "check":
-        print(f"Data directory: {data_dir()}")
+        where = data_dir()
+        print(f"Data directory: {where}" + ("" if where.is_dir() else " (this folder does not exist)"))
         missing_required = 0
         for st in statuses:
             mark = "ok     " if st.present else "MISSING"

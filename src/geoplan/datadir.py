@@ -119,7 +119,13 @@ def cache_dir() -> Path:
     else:
         xdg = os.environ.get("XDG_CACHE_HOME")
         path = (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "geoplan"
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        what = "exists and is a file, not a folder" if path.exists() else f"cannot be created ({exc.strerror})"
+        raise InputError(path, f"the cache folder {what}",
+                         f"set {CACHE_DIR_ENV} to a folder you can write to"
+                         + (f" (it is set to {env!r})" if env else "")) from exc
     return path
 
 
@@ -130,7 +136,14 @@ def regions_dirs() -> list[Path]:
     then the regions shipped with the package (:data:`REGIONS_DIR`).
     """
     env = os.environ.get(REGIONS_DIR_ENV, "")
-    return [Path(p).expanduser() for p in env.split(os.pathsep) if p] + [REGIONS_DIR]
+    folders = [Path(p).expanduser() for p in env.split(os.pathsep) if p]
+    for folder in folders:
+        if not folder.is_dir():   # a typo must not fall back to the shipped regions silently
+            raise InputError(folder, f"${REGIONS_DIR_ENV} names a folder that does not exist"
+                             + (" (it is a file)" if folder.exists() else ""),
+                             f"set {REGIONS_DIR_ENV} to folders holding <region>/region.toml, or unset it "
+                             "to use the shipped regions")
+    return [*folders, REGIONS_DIR]
 
 
 def region_folder(region: str) -> Path | None:

@@ -84,12 +84,14 @@ def dask_client(scheduler=None):
     InputError
         Dask is not installed, or the scheduler cannot be reached.
     """
+    from_env = scheduler is None
     if scheduler is None:
         scheduler = os.environ.get(SCHEDULER_ENV, "").strip() or None
         if scheduler is None:
             return None
     if not isinstance(scheduler, str):
         return scheduler  # a Client (or something that behaves like one)
+    _check_scheduler(scheduler, from_env=from_env)
     try:
         from distributed import Client, LocalCluster
     except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -120,6 +122,19 @@ def dask_client(scheduler=None):
             f"cannot reach the Dask scheduler at {scheduler!r}: {exc}",
             f"start it (dask scheduler; dask worker {scheduler}) or fix {SCHEDULER_ENV}",
         ) from exc
+
+
+def _check_scheduler(scheduler: str, *, from_env: bool) -> None:
+    """'local', 'scheme://host[:port]' or 'host:port'; anything else is an InputError naming the setting."""
+    import re
+
+    v = scheduler.strip()
+    if v.lower() == "local" or re.fullmatch(r"[a-z][a-z0-9+]*://\S+|[^\s:/]+:\d+", v):
+        return
+    where = f"${SCHEDULER_ENV}" if from_env else "[routing] dask_scheduler"
+    raise InputError(None, f"{where} = {scheduler!r}: neither 'local' nor a Dask scheduler address",
+                     "give 'local' or an address such as tcp://host:8786"
+                     + (f" (or unset {SCHEDULER_ENV})" if from_env else ""))
 
 
 def close_local_cluster() -> None:

@@ -30,6 +30,8 @@ def read_points_csv(path: str | Path) -> pd.DataFrame:
         coordinates, duplicate or empty names.
     """
     path = Path(path)
+    if path.is_dir():
+        raise InputError(path, "is a folder, not a CSV file", "give the path to a CSV with columns name,lon,lat")
     if not path.is_file():
         raise InputError(path, "file not found", "give the path to a CSV with columns name,lon,lat")
     try:
@@ -39,6 +41,9 @@ def read_points_csv(path: str | Path) -> pd.DataFrame:
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(path, f"cannot be read as CSV ({exc})", "save it as UTF-8 CSV with columns name,lon,lat") from exc
     df.columns = [str(c).strip().lower() for c in df.columns]
+    if len(df.columns) == 1 and ";" in df.columns[0]:
+        raise InputError(path, "semicolon-separated (one column): geoplan reads comma-separated CSV",
+                         "save it with commas between fields and a decimal point: name,lon,lat / Aarhus,10.2,56.15")
     missing = [c for c in POINT_COLUMNS if c not in df.columns]
     if missing:
         raise InputError(path, f"missing column(s) {', '.join(missing)} (found: {', '.join(df.columns)})",
@@ -96,6 +101,9 @@ def od_table(
     a_xy = points_from_lonlat(points["lon"], points["lat"])
     check_points_on_land(a_xy, region.land, names=list(points["name"]), file=points_file)
     if to is None:
+        if len(points) < 2:
+            raise InputError(points_file, f"only one place ({points['name'].iloc[0]}): there is no pair to time",
+                             "add a second place, or give --to POINTS2.csv")
         b, b_xy, b_file = points, a_xy, points_file
     else:
         b = to

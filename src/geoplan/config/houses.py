@@ -18,6 +18,13 @@ class FrontierSection(_Section):
     p_min: int | None = Field(None, ge=1, description="default: one more than the fixed (existing) houses")
     marginal_threshold: float = Field(0.01, gt=0, lt=1, description="mark the first p whose gain per house is below this share")
 
+    @model_validator(mode="after")
+    def _range(self) -> FrontierSection:
+        if self.p_min is not None and self.p_min > self.p_max:
+            raise ValueError(f"p_min = {self.p_min} is above p_max = {self.p_max}: the frontier would be empty; "
+                             "lower p_min or raise p_max")
+        return self
+
 
 class HousesSection(_Section):
     """Placement of one kind of house (``[health_houses]`` or ``[psychiatry_houses]``).
@@ -56,6 +63,12 @@ class HousesSection(_Section):
     def _p_needed(self) -> HousesSection:
         if self.model in ("mclp", "pmedian", "pcenter") and self.p is None and self.budget is None:
             raise ValueError(f"model {self.model!r} needs p (the number of houses), e.g. p = 12")
+        if self.budget is not None and not self.site_cost:
+            raise ValueError("budget needs site_cost (a table site_id = cost of the candidate sites); "
+                             "add it, or remove budget")
+        if self.site_cost and self.budget is None and self.model != "lscp":
+            raise ValueError(f"site_cost has no effect without budget in model {self.model!r}; add budget = ..., "
+                             "or remove site_cost")
         if self.capacity is not None and self.model not in ("mclp", "pmedian"):
             raise ValueError(f"capacity is not supported by model {self.model!r}; use model = 'mclp' or 'pmedian', "
                              "or remove capacity")

@@ -68,6 +68,10 @@ def resolve_scenario_path(path: str | Path, *, relative_to: Path | None = None) 
 
 def _read_toml(path: Path, *, child: Path | None) -> dict[str, Any]:
     extended = f" (extended by {child})" if child else ""
+    if path.is_dir():
+        raise ScenarioError(child or path, f"extends: {path} is a folder, not a scenario file" if child
+                            else "is a folder, not a scenario file",
+                            "give the path of a .toml file, e.g. scenarios/baseline.toml")
     if not path.is_file():
         if child is not None:
             raise ScenarioError(child, f"extends: {path} not found",
@@ -76,12 +80,16 @@ def _read_toml(path: Path, *, child: Path | None) -> dict[str, Any]:
         raise ScenarioError(path, "scenario file not found",
                             "give the path to a .toml file, e.g. scenarios/baseline.toml")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(path, f"not UTF-8 text{extended}", "save the file as UTF-8") from exc
+    except OSError as exc:
+        raise ScenarioError(path, f"cannot be read{extended}: {exc.strerror}", "check the file's permissions") from exc
+    try:
+        return tomllib.loads(text.removeprefix("\ufeff"))   # a byte-order mark (Windows editors): not an error
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(path, f"not valid TOML{extended}: {exc}",
                             "fix the syntax (strings in quotes, [sections], key = value)") from exc
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(path, f"not UTF-8 text{extended}", "save the file as UTF-8") from exc
 
 
 def _locs(table: Mapping[str, Any], prefix: Loc = ()) -> Iterator[Loc]:
@@ -215,7 +223,8 @@ def load_scenario(path: str | Path, *, check_references: bool = True) -> Scenari
         elif kind == "missing":
             problem, fix = f"missing key {loc!r}", f"add {loc} = ..."
         else:
-            problem, fix = f"key {loc!r}: {err['msg']}", "correct the value"
+            msg = str(err["msg"]).removeprefix("Value error, ")   # pydantic's prefix of a validator's message
+            problem, fix = f"key {loc!r}: {msg}", "correct the value"
         more = len(exc.errors()) - 1
         if more:
             problem += f" (and {more} more problem{'s' if more > 1 else ''})"
@@ -225,19 +234,43 @@ def load_scenario(path: str | Path, *, check_references: bool = True) -> Scenari
         raise ScenarioError(where, problem, fix) from exc
     sc = sc.model_copy(update={"path": path})
     sc._origins = {".".join(loc): f for loc, f in origins.items()}
+    _check_across_sections(sc)
     if check_references:
         _check_references(sc)
     return sc
 
 
+def _check_across_sections(sc: Scenario) -> None:
+    """Keys that must agree with another section (each model sees only its own)."""
+    hour = sc.equity.prehospital_hour
+    if hour is not None and sc.prehospital is not None and hour not in sc.prehospital.hours:
+        raise ScenarioError(sc.file_of("equity.prehospital_hour"),
+                            f"equity.prehospital_hour = {hour}: not one of the hours the [prehospital] step "
+                            f"computes (prehospital.hours = {list(sc.prehospital.hours)})",
+                            f"choose one of {list(sc.prehospital.hours)}, or add {hour} to prehospital.hours")
+
+
 def _check_references(sc: Scenario) -> None:
     """Names a scenario gives that must exist before any work starts: the region, an OSM network file."""
-    from geoplan.datadir import available_regions, data_dir
+    from geoplan.datadir import available_regions, data_dir, region_folder
 
     regions = available_regions()
     if sc.region not in regions:
         raise ScenarioError(sc.file_of("region"), f"region: unknown region {sc.region!r}",
                             f"use one of {', '.join(regions)} (or set GEOPLAN_REGIONS_DIR to your region folders)")
+    folder = region_folder(sc.region)
+    for i, patch in enumerate(sc.network.patches or []):
+        if not Path(patch).expanduser().is_file() and not (data_dir() / patch).is_file():
+            raise ScenarioError(sc.file_of("network.patches"),
+                                f"network.patches[{i}]: {patch!r} is not an existing OSM file",
+                                "give the path of an .osm / .osm.zip file (relative to the working directory or "
+                                f"the data directory {data_dir()}), or remove it")
+    local = sc.network.local_parameters
+    if local is not None and folder is not None and not (folder / local).is_file() and not Path(local).is_file():
+        raise ScenarioError(sc.file_of("network.local_parameters"),
+                            f"network.local_parameters: {local!r} not found (looked in {folder} and the working "
+                            "directory)", f"give the path of a local_roads.toml, or remove the key to use "
+                            f"{folder / 'local_roads.toml'}")
     source = sc.network.source
     if source != "strategic" and not Path(source).expanduser().is_file() and not (data_dir() / source).is_file():
         raise ScenarioError(sc.file_of("network.source"),

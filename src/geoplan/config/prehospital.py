@@ -236,9 +236,9 @@ class PrehospitalSection(_Params):
     @field_validator("thresholds", "bands")
     @classmethod
     def _sorted_positive(cls, v: list[float]) -> list[float]:
-        if not v or any(x <= 0 for x in v) or sorted(v) != v:
+        if not v or any(x <= 0 for x in v) or any(b <= a for a, b in zip(v, v[1:], strict=False)):
             raise ValueError(
-                "must be a non-empty increasing list of positive minutes, e.g. [10, 15, 20, 30]"
+                "must be a non-empty increasing list of distinct positive minutes, e.g. [10, 15, 20, 30]"
             )
         return v
 

@@ -9,6 +9,7 @@ silently ignored).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -37,6 +38,12 @@ class NetworkSection(_Section):
         None, description="OSM files that replace the model inside their areas; default: the region's")
     local_parameters: str | None = Field(None, description="a local_roads.toml other than the region's")
 
+    @model_validator(mode="after")
+    def _patches_need_local(self) -> NetworkSection:
+        if self.patches and not self.local:
+            raise ValueError("patches need the local-road model: set local = true, or remove patches")
+        return self
+
 
 class RoutingSection(_Section):
     """How points attach to the network (see :mod:`geoplan.routing`; speeds come from the network)."""
@@ -48,6 +55,20 @@ class RoutingSection(_Section):
     dask_scheduler: str | None = Field(
         None, description="run travel-time matrices on Dask: 'local' or 'tcp://host:8786'; "
         "default: $GEOPLAN_DASK_SCHEDULER, unset = this machine only")
+
+    @field_validator("dask_scheduler")
+    @classmethod
+    def _scheduler(cls, v: str | None) -> str | None:
+        if v is not None and not _is_scheduler_address(v):
+            raise ValueError(f"{v!r} is neither 'local' nor a scheduler address; write \"local\" or "
+                             "\"tcp://host:8786\" (or remove the key to run on this machine only)")
+        return v
+
+
+def _is_scheduler_address(value: str) -> bool:
+    """'local', 'scheme://host[:port]' or 'host:port' (what dask.distributed.Client accepts)."""
+    v = value.strip()
+    return v.lower() == "local" or re.fullmatch(r"[a-z][a-z0-9+]*://\S+|[^\s:/]+:\d+", v) is not None
 
 
 class AcuteSection(_Section):
@@ -72,15 +93,25 @@ class AcuteSection(_Section):
     @field_validator("thresholds", "bands")
     @classmethod
     def _sorted_positive(cls, v: list[float]) -> list[float]:
-        if not v or any(x <= 0 for x in v) or sorted(v) != v:
-            raise ValueError("must be a non-empty increasing list of positive minutes, e.g. [15, 30, 45, 60]")
+        if not v or any(x <= 0 for x in v) or any(b <= a for a, b in zip(v, v[1:], strict=False)):
+            raise ValueError("must be a non-empty increasing list of distinct positive minutes, "
+                             "e.g. [15, 30, 45, 60]")
         return v
 
     @field_validator("hours")
     @classmethod
     def _hours(cls, v: list[int]) -> list[int]:
-        if any(h < 0 or h > 23 for h in v):
-            raise ValueError("hours must be between 0 and 23")
+        if any(h < 0 or h > 23 for h in v) or len(set(v)) != len(v):
+            raise ValueError("hours must be distinct hours between 0 and 23, e.g. [3, 12]")
+        return v
+
+    @field_validator("cuts")
+    @classmethod
+    def _cut_sets(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        empty = [name for name, ids in v.items() if not ids]
+        if empty:
+            raise ValueError(f"the cut set {empty[0]!r} is an empty list (it would cut nothing); list crossing "
+                             "names or link_id values, e.g. \"Oddesundbroen\" = [\"Oddesundbroen\"], or remove it")
         return v
 
 

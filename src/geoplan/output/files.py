@@ -237,7 +237,8 @@ def _as_output_error(exc: OSError, final: Path) -> OutputError | None:
     if exc.errno in _DISK_FULL:
         return OutputError(final, "the disk is full (no space left while writing the outputs); "
                            "nothing was changed", "free some disk space, or give an --out on another disk")
-    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR):
+        # ENOENT / ENOTDIR: a place that accepts no new files (e.g. /proc), or removed meanwhile
         return OutputError(final, f"cannot write the outputs: {exc.strerror} ({exc.filename})",
                            "give an output folder in a place you can write to")
     if exc.errno == errno.ENAMETOOLONG:
@@ -309,8 +310,13 @@ def write_csv(df: pd.DataFrame, path: Path, *, float_digits: int = 4) -> Path:
     """Write a CSV atomically with rounded floats (byte-identical across runs)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
-    df.to_csv(tmp, index=False, float_format=f"%.{float_digits}f", lineterminator="\n")
-    os.replace(tmp, path)
+    try:
+        df.to_csv(tmp, index=False, float_format=f"%.{float_digits}f", lineterminator="\n")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):   # no half-written temp file left beside the output
+            tmp.unlink()
+        raise
     return path
 
 

@@ -413,7 +413,15 @@ def read_measured_response(path: Path, *, region: str | None = None) -> pd.DataF
         raise InputError(
             path, "file not found", "put the measured response-time file in the data directory"
         )
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except pd.errors.EmptyDataError as exc:
+        raise InputError(path, "the file is empty",
+                         "use the measured file as published (header Postnummer,Gennemsnit_minutter,"
+                         "Antal_ture,Region)") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot be read as CSV ({str(exc)[:200]})",
+                         "save it as UTF-8 CSV with the header Postnummer,Gennemsnit_minutter,Antal_ture,Region") from exc
     df.columns = [c.strip() for c in df.columns]
     need = ["Postnummer", "Gennemsnit_minutter", "Antal_ture"] + (["Region"] if region else [])
     for c in need:
@@ -522,7 +530,15 @@ def read_postcodes(path: Path) -> gpd.GeoDataFrame:
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "file not found", "put the DAGI postcode file in the data directory")
-    g = gpd.read_file(path)
+    try:
+        g = gpd.read_file(path)
+    except Exception as exc:  # noqa: BLE001 - pyogrio/GDAL raise several classes for an unreadable file
+        raise InputError(path, f"cannot be read as a GeoJSON / vector file ({type(exc).__name__}: "
+                         f"{str(exc)[:200]})", "replace it with the DAGI postnumre file as published "
+                         "(geoplan data fetch)") from exc
+    if g.empty or g.crs is None:
+        raise InputError(path, "holds no features" if g.empty else "has no coordinate reference system",
+                         "replace it with the DAGI postnumre file as published (geoplan data fetch)")
     for c in ("POSTNR_TXT", "POSTBYNAVN"):
         if c not in g.columns:
             raise InputError(

@@ -46,6 +46,14 @@ FACT_ID_COLUMNS = {
     "psychiatry_houses": "house_id",
 }
 
+#: Columns a fact table must have, never blank (sites are selected by ``kind``; maps label by ``name``).
+FACT_REQUIRED_COLUMNS = {
+    "hospitals": ("name", "kind"), "candidates": ("name", "kind"), "ambulance_stations": ("name", "kind"),
+    "physician_cars": ("name", "kind"),
+}
+#: Columns that, where given, must be numbers (blank allowed).
+FACT_NUMBER_COLUMNS = {"candidates": ("population",)}
+
 
 def _read_boundary_file(path: Path, *, fields: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
     """A boundary GeoJSON in EPSG:25832 (2-D); a corrupt file or a missing field is an InputError."""
@@ -160,8 +168,11 @@ class Region:
             The table's columns plus ``x``, ``y`` and point ``geometry``.
         """
         if table not in self._facility_cache:
-            self._facility_cache[table] = read_points_table(self.folder / f"{table}.csv",
-                                                            id_column=FACT_ID_COLUMNS.get(table))
+            path = self.folder / f"{table}.csv"
+            gdf = read_points_table(path, id_column=FACT_ID_COLUMNS.get(table))
+            _check_required(gdf, FACT_REQUIRED_COLUMNS.get(table, ()), path=path, id_column=FACT_ID_COLUMNS.get(table))
+            _check_on_land(gdf, self.land, path=path, id_column=FACT_ID_COLUMNS.get(table))
+            self._facility_cache[table] = gdf
         return self._facility_cache[table].copy()
 
     # ---------------------------------------------------------------- network
@@ -214,6 +225,9 @@ def read_points_table(path: Path, *, id_column: str | None = None) -> gpd.GeoDat
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(path, f"cannot be read as CSV: {exc}", "save it as UTF-8 CSV with a header row") from exc
     df.columns = [c.strip() for c in df.columns]
+    if len(df.columns) == 1 and ";" in df.columns[0]:
+        raise InputError(path, "semicolon-separated (one column): geoplan reads comma-separated CSV",
+                         "save it as CSV with commas between fields and a decimal point (10.2, not 10,2)")
     if df.empty:
         raise InputError(path, "the table has a header but no rows", "add one row per place")
     if id_column:
@@ -236,8 +250,13 @@ def read_points_table(path: Path, *, id_column: str | None = None) -> gpd.GeoDat
             raise InputError(path, f"line {row}: {col}={df[col].iloc[row - 2]!r} is not a number",
                              f"write {col} as decimal degrees (WGS84), e.g. 56.15")
         df[col] = num
-    if (df["lon"].abs() > 180).any() or (df["lat"].abs() > 90).any():
-        raise InputError(path, "lon/lat out of range", "use WGS84 degrees (lon first, then lat)")
+    out_of_range = ((df["lon"].abs() > 180) | (df["lat"].abs() > 90)).to_numpy()
+    if out_of_range.any():
+        i = int(out_of_range.nonzero()[0][0])
+        who = f" ({df[id_column].iloc[i]})" if id_column else ""
+        metres = " (these look like projected metres, e.g. EPSG:25832)" if abs(df["lon"].iloc[i]) > 1000 else ""
+        raise InputError(path, f"line {i + 2}{who}: lon={df['lon'].iloc[i]:g}, lat={df['lat'].iloc[i]:g} are not WGS84 "
+                         f"degrees{metres}", "write lon and lat in WGS84 decimal degrees, lon first, e.g. 10.2,56.15")
     if id_column and df[id_column].duplicated().any():
         dup = df.loc[df[id_column].duplicated(), id_column].iloc[0]
         raise InputError(path, f"duplicate {id_column} {dup!r}", f"make {id_column} unique")
@@ -245,6 +264,44 @@ def read_points_table(path: Path, *, id_column: str | None = None) -> gpd.GeoDat
     gdf["x"] = gdf.geometry.x
     gdf["y"] = gdf.geometry.y
     return gdf
+
+
+def _check_required(gdf: gpd.GeoDataFrame, columns: tuple[str, ...], *, path: Path, id_column: str | None) -> None:
+    """The columns a fact table is selected and labelled by: present, and no blank value; number columns."""
+    for col in FACT_NUMBER_COLUMNS.get(path.stem, ()):
+        if col in gdf.columns:
+            text = gdf[col].astype(str).str.strip()
+            bad = ((text != "") & pd.to_numeric(text, errors="coerce").isna()).to_numpy()
+            if bad.any():
+                i = int(bad.nonzero()[0][0])
+                who = f" ({gdf[id_column].iloc[i]})" if id_column else ""
+                raise InputError(path, f"line {i + 2}{who}: {col}={text.iloc[i]!r} is not a number",
+                                 f"write {col} as a plain number (no thousands separator), or leave it empty")
+    for col in columns:
+        if col not in gdf.columns:
+            raise InputError(path, f"no column {col!r} (columns: {', '.join(c for c in gdf.columns if c not in ('geometry', 'x', 'y'))})",
+                             f"add a {col} column (see the shipped table of the same name)")
+        blank = (gdf[col].astype(str).str.strip() == "").to_numpy()
+        if blank.any():
+            i = int(blank.nonzero()[0][0])
+            who = f" ({gdf[id_column].iloc[i]})" if id_column else ""
+            raise InputError(path, f"line {i + 2}{who}: {col} is blank",
+                             f"give every row a {col}" + (" (rows are selected by kind)" if col == "kind" else ""))
+
+
+def _check_on_land(gdf: gpd.GeoDataFrame, land: shapely.Geometry, *, path: Path, id_column: str | None,
+                   tolerance_m: float = 5000.0) -> None:
+    """Every point of a fact table on (or near) the country's land: lon/lat swapped, a wrong sign or a
+    place abroad is an error naming the line, not a far-away snap later."""
+    shapely.prepare(land)
+    near = shapely.dwithin(land, gdf.geometry.to_numpy(), tolerance_m)
+    if not near.all():
+        i = int(np.flatnonzero(~near)[0])
+        who = f" ({gdf[id_column].iloc[i]})" if id_column else ""
+        km = float(shapely.distance(land, gdf.geometry.iloc[i])) / 1000
+        raise InputError(path, f"line {i + 2}{who}: lon={gdf['lon'].iloc[i]:g}, lat={gdf['lat'].iloc[i]:g} lies "
+                         f"{km:,.0f} km from land (more than {tolerance_m / 1000:g} km off the coast)",
+                         "check lon and lat (WGS84 decimal degrees, lon first, e.g. 10.2,56.15)")
 
 
 def load_region(name: str = "midtjylland") -> Region:
@@ -276,6 +333,8 @@ def load_region(name: str = "midtjylland") -> Region:
     if missing:
         raise InputError(input_path(manifest, "municipalities"), f"municipality codes {missing} not found",
                          "check the municipalities list in region.toml")
+    _check_same_place(boundary, kom, regions_file=input_path(manifest, "regions"),
+                      municipalities_file=input_path(manifest, "municipalities"))
     munis = kom.dissolve("KOMKODE", aggfunc="first", as_index=False).rename(
         columns={"KOMKODE": "kode", "KOMNAVN": "navn"})[["kode", "navn", "geometry"]]
 
@@ -288,6 +347,17 @@ def load_region(name: str = "midtjylland") -> Region:
         raise InputError(totals_path, f"no population for municipality codes {lack}", "add a row per code")
     munis = munis.sort_values("kode").reset_index(drop=True)
     return Region(manifest=manifest, boundary=boundary, municipalities=gpd.GeoDataFrame(munis, crs=CRS), land=land)
+
+
+def _check_same_place(boundary: gpd.GeoDataFrame, municipalities: gpd.GeoDataFrame, *, regions_file: Path,
+                      municipalities_file: Path) -> None:
+    """The region polygon and its municipalities overlap (bounding boxes): a file with a wrong or missing
+    coordinate reference system puts one of them elsewhere on Earth."""
+    a, b = boundary.total_bounds, municipalities.total_bounds
+    if a[0] > b[2] or b[0] > a[2] or a[1] > b[3] or b[1] > a[3]:
+        raise InputError(regions_file, f"the region polygon does not overlap the region's municipalities of "
+                         f"{municipalities_file.name}: one of the two files has a wrong coordinate reference system",
+                         "use the DAGI GeoJSON files as published (WGS84 lon/lat, no other 'crs' member)")
 
 
 def _read_totals(path: Path) -> pd.DataFrame:

@@ -17,7 +17,7 @@ import numpy as np
 
 from geoplan import progress
 from geoplan.config import Scenario
-from geoplan.errors import ScenarioError
+from geoplan.errors import PointOutsideNetworkError, ScenarioError
 from geoplan.network.cuts import cut_crossings, resolve_cuts
 from geoplan.region import Region
 from geoplan.routing import AccessModel, CompiledGraph, TravelTimeMatrix
@@ -64,6 +64,8 @@ class RunContext:
         # crossing names or link ids (geoplan.network.cuts); acute.cuts are checked up front
         for name, items in (self.scenario.acute.cuts if self.scenario.acute else {}).items():
             resolve_cuts(G, items, key=f"acute.cuts.{name!r}", file=self.scenario.file_of("acute"))
+        if net.cut_links:   # checked on their own, so that an unknown one is named under its own key
+            resolve_cuts(G, net.cut_links, key="network.cut_links", file=self.scenario.file_of("network.cut_links"))
         if net.stop_ferries:
             G = cut_crossings(G, net.stop_ferries, ferries_only=True, key="network.stop_ferries", file=path)
         if net.cuts or net.cut_links:
@@ -91,17 +93,28 @@ class RunContext:
 
             # on Dask when [routing] dask_scheduler or $GEOPLAN_DASK_SCHEDULER names a cluster,
             # else on this machine (same result either way)
-            self._matrices[key] = travel_time_matrix_distributed(
-                cg,
-                client=self.scenario.routing.dask_scheduler,
-                origins_xy=self.cells[["x", "y"]].to_numpy(),
-                destinations_xy=points[["x", "y"]].to_numpy(),
-                origin_ids=self.cells["cell_id"].to_numpy(),
-                destination_ids=points[id_column].to_numpy(),
-                access=self.access,
-                max_minutes=max_minutes,
-                description=description,
-            )
+            try:
+                self._matrices[key] = travel_time_matrix_distributed(
+                    cg,
+                    client=self.scenario.routing.dask_scheduler,
+                    origins_xy=self.cells[["x", "y"]].to_numpy(),
+                    destinations_xy=points[["x", "y"]].to_numpy(),
+                    origin_ids=self.cells["cell_id"].to_numpy(),
+                    destination_ids=points[id_column].to_numpy(),
+                    access=self.access,
+                    max_minutes=max_minutes,
+                    description=description,
+                )
+            except PointOutsideNetworkError as exc:
+                source = self.scenario.network.source
+                if exc.file is not None or source == "strategic":
+                    raise
+                # an OSM file that covers only part of the region (a town, an island)
+                raise ScenarioError(self.scenario.file_of("network.source"),
+                                    f"network.source = {source!r} does not cover the region: {exc.problem}",
+                                    'use source = "strategic" (and the OSM file under [network] patches, which '
+                                    "replaces the model only inside its area), or an OSM extract of the whole "
+                                    "region") from exc
         return self._matrices[key]
 
 

@@ -33,7 +33,7 @@ import shapely
 
 from geoplan import progress
 from geoplan.config import AcuteSection
-from geoplan.errors import ScenarioError
+from geoplan.errors import InputError, ScenarioError
 from geoplan.measures.coverage import access_by_group, round_table, threshold_key, weighted_mean
 from geoplan.measures.hours import is_open
 from geoplan.network.cuts import resolve_cuts
@@ -102,18 +102,32 @@ def _hospitals(ctx: RunContext) -> gpd.GeoDataFrame:
     if unknown:
         raise ScenarioError(ctx.scenario.file_of("acute.opening_hours"), f"acute.opening_hours: unknown facility {unknown}",
                             f"use site_id values from {table_file}")
+    known_kinds = [*ACUTE_KINDS, *NEIGHBOUR_KINDS, "hospital"]
+    odd = ~hospitals["kind"].isin(known_kinds)
+    if odd.any():   # a typo ('acut') would silently drop the site from every acute measure
+        i = int(np.flatnonzero(odd.to_numpy())[0])
+        raise InputError(table_file, f"line {i + 2} (site_id {hospitals['site_id'].iloc[i]}): "
+                         f"kind={hospitals['kind'].iloc[i]!r} is not a hospital kind",
+                         f"use one of {', '.join(known_kinds)}")
     hours = hospitals["opening_hours"].fillna("").astype(str)
     hospitals["opening_hours"] = [sec.opening_hours.get(s, h) for s, h in zip(hospitals["site_id"], hours, strict=True)]
     for site, spec in zip(hospitals["site_id"], hospitals["opening_hours"], strict=True):
         try:
             is_open(spec, hour=0)
         except ValueError as exc:
-            where = "acute.opening_hours" if site in sec.opening_hours else f"{table_file} (site {site})"
+            where = "acute.opening_hours" if site in sec.opening_hours else f"site_id {site}: opening_hours"
             raise ScenarioError(ctx.scenario.file_of("acute.opening_hours") if site in sec.opening_hours else table_file,
                                 f"{where}: {exc}", "use the form '00-24' or 'Mo-Fr 08-22; Sa-Su 10-18'") from exc
     for f in FUNCTIONS:
         if f in hospitals.columns:
-            hospitals[f] = pd.to_numeric(hospitals[f], errors="coerce").fillna(0).astype(int)
+            flags = hospitals[f].fillna("").astype(str).str.strip()
+            bad = ~flags.isin(["", "0", "1", "0.0", "1.0"])
+            if bad.any():   # a typo ('yes', 'x') must not silently mean "not offered"
+                i = int(np.flatnonzero(bad.to_numpy())[0])
+                raise InputError(table_file, f"line {i + 2} (site_id {hospitals['site_id'].iloc[i]}): "
+                                 f"{f}={flags.iloc[i]!r} is not 0 or 1",
+                                 f"write {f} as 1 (the site offers it) or 0 / empty (it does not)")
+            hospitals[f] = pd.to_numeric(flags.replace("", "0")).astype(int)
     return hospitals
 
 

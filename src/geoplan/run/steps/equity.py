@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan import progress
-from geoplan.errors import GeoplanError
+from geoplan.errors import GeoplanError, InputError
 from geoplan.measures.equity import KNOWN_MEASURES, EquityReport, Worse
 from geoplan.run.context import RunContext
 from geoplan.run.results import (
@@ -84,7 +84,12 @@ def deprivation_table(ctx: RunContext) -> tuple[pd.DataFrame | None, str | None]
 
     try:
         path = input_path(ctx.region.manifest, "socioeconomic")
+    except GeoplanError as exc:   # not in the manifest, or not in the data directory: an optional input
+        return None, f"socio-economic indicators not available: {exc}"
+    try:
         return _deprivation(str(path), tuple(ctx.region.manifest.municipalities)).copy(), None
+    except InputError:
+        raise                     # the file is there but broken: one clear error, not a silent gap
     except (GeoplanError, OSError, ValueError, KeyError) as exc:
         return None, f"socio-economic indicators not available: {exc}"
 

@@ -27,7 +27,7 @@ import pandas as pd
 
 from geoplan import progress
 from geoplan.config import HousesSection
-from geoplan.errors import ScenarioError
+from geoplan.errors import InputError, ScenarioError
 from geoplan.i18n import t
 from geoplan.locate import JointPlacement, how_many_frontier, model_spec
 from geoplan.measures.coverage import (
@@ -82,10 +82,20 @@ def candidate_sites(ctx: RunContext, *, kinds: list[str], exclude: list[str], ke
 
 def existing_houses(ctx: RunContext, kind: str) -> list[str]:
     """site_ids (in candidates.csv) of the existing houses of a kind."""
-    path = ctx.region.folder / f"{KINDS[kind]['table']}.csv"
+    table = KINDS[kind]["table"]
+    path = ctx.region.folder / f"{table}.csv"
     if not path.is_file():
         return []
-    return sorted(pd.read_csv(path, dtype=str)["house_id"])
+    ids = ctx.region.facilities(table)["house_id"].tolist()      # checked: house_id present, unique, lon/lat
+    known = set(ctx.region.facilities("candidates")["site_id"])
+    missing = [(i, h) for i, h in enumerate(ids) if h not in known]
+    if missing:
+        line, house = missing[0][0] + 2, missing[0][1]
+        raise InputError(path, f"line {line}: house_id {house!r} is not a site_id of candidates.csv, so it "
+                         "could not be kept open" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+                         f"add a row with site_id {house} (kind {kind.removesuffix('s')}) to "
+                         f"{ctx.region.folder / 'candidates.csv'}, or correct the house_id")
+    return sorted(ids)
 
 
 def demand_weights(ctx: RunContext, column: str, *, key: str) -> np.ndarray:
@@ -104,6 +114,27 @@ def _check_ids(ctx: RunContext, ids: list[str], known: list[str], *, key: str, f
         raise ScenarioError(ctx.scenario.file_of(f"{key}.{field}"),
                             f"{key}.{field}: unknown or excluded candidate site {unknown}",
                             f"use site_id values from {ctx.region.folder / 'candidates.csv'} of the allowed kinds")
+
+
+def _check_counts(ctx: RunContext, key: str, p: int | None, *, n_candidates: int, fixed: list[str],
+                  existing: list[str], kinds: list[str], p_max: int | None = None) -> None:
+    """The number of houses asked for fits the candidates and the houses kept open (before any matrix)."""
+    where = f"(candidate_kinds {kinds}, after exclude)"
+    if p is not None and p > n_candidates:
+        raise ScenarioError(ctx.scenario.file_of(f"{key}.p"),
+                            f"{key}.p = {p}: must be at most the {n_candidates} candidate sites {where}",
+                            f"lower p to {n_candidates} or less, or allow more candidate_kinds")
+    if p is not None and len(fixed) > p:
+        kept = f"{len(existing)} existing kept by keep_existing" if existing else ""
+        forced = f"{len(set(fixed) - set(existing))} in fixed" if set(fixed) - set(existing) else ""
+        raise ScenarioError(ctx.scenario.file_of(f"{key}.p"),
+                            f"{key}.p = {p}: {len(fixed)} houses are open anyway "
+                            f"({', '.join(x for x in (kept, forced) if x)}), more than p",
+                            f"raise p to at least {len(fixed)}, or set keep_existing = false / fix fewer sites")
+    if p_max is not None and p_max > n_candidates:
+        raise ScenarioError(ctx.scenario.file_of(f"{key}.frontier.p_max"),
+                            f"{key}.frontier.p_max = {p_max}: must be at most the {n_candidates} candidate sites "
+                            f"{where}", f"set [{key}.frontier] p_max = {n_candidates} or less")
 
 
 # ---------------------------------------------------------------------- model
@@ -145,6 +176,9 @@ def place_houses(ctx: RunContext, key: str, sec: HousesSection) -> HousesResult:
     _check_ids(ctx, list(sec.site_cost), ctx.region.facilities("candidates")["site_id"].tolist(), key=key,
                field="site_cost")
     fixed = sorted(set(existing) | set(sec.fixed))
+    _check_counts(ctx, key, sec.p, n_candidates=len(site_ids), fixed=fixed, existing=existing,
+                  kinds=sec.candidate_kinds,
+                  p_max=sec.frontier.p_max if sec.frontier and "p_max" in sec.frontier.model_fields_set else None)
     matrix = ctx.cells_to(cands, id_column="site_id", description=f"Travel times to {key.replace('_', ' ')}")
     cost = matrix.minutes.astype("float64")
     w = demand_weights(ctx, sec.weight, key=key)
@@ -267,7 +301,7 @@ def _frontier(ctx: RunContext, key: str, sec: HousesSection, cost: np.ndarray, w
               site_ids: list[str], fixed: list[str]) -> pd.DataFrame:
     assert sec.frontier is not None
     p_min = sec.frontier.p_min or len(fixed) + 1
-    p_max = max(sec.frontier.p_max, p_min)
+    p_max = max(min(sec.frontier.p_max, len(site_ids)), p_min)   # a p_max written down is checked up front
     if p_min < len(fixed):
         raise ScenarioError(ctx.scenario.file_of(f"{key}.frontier.p_min"),
                             f"{key}.frontier.p_min = {p_min} is below the {len(fixed)} fixed houses",
@@ -317,13 +351,16 @@ def joint_houses(ctx: RunContext) -> JointHousesResult:
     key = "joint_houses"
     cands = candidate_sites(ctx, kinds=sec.candidate_kinds, exclude=sec.exclude, key=key)
     site_ids = cands["site_id"].tolist()
-    matrix = ctx.cells_to(cands, id_column="site_id", description="Travel times to candidate sites")
-    cost = matrix.minutes.astype("float64")
-    wa = demand_weights(ctx, sec.health.weight, key=f"{key}.health")
-    wb = demand_weights(ctx, sec.psychiatry.weight, key=f"{key}.psychiatry")
     fa = [s for s in existing_houses(ctx, "health_houses") if s in set(site_ids)] if sec.health.keep_existing else []
     fb = [s for s in existing_houses(ctx, "psychiatry_houses") if s in set(site_ids)] \
         if sec.psychiatry.keep_existing else []
+    for part, kept in (("health", fa), ("psychiatry", fb)):
+        _check_counts(ctx, f"{key}.{part}", getattr(sec, part).p, n_candidates=len(site_ids), fixed=kept,
+                      existing=kept, kinds=sec.candidate_kinds)
+    wa = demand_weights(ctx, sec.health.weight, key=f"{key}.health")
+    wb = demand_weights(ctx, sec.psychiatry.weight, key=f"{key}.psychiatry")
+    matrix = ctx.cells_to(cands, id_column="site_id", description="Travel times to candidate sites")
+    cost = matrix.minutes.astype("float64")
     model = JointPlacement.from_cost_matrix(
         cost, max_minutes_a=sec.health.max_minutes, max_minutes_b=sec.psychiatry.max_minutes, p_a=sec.health.p,
         p_b=sec.psychiatry.p, weights_a=wa, weights_b=wb, site_ids=site_ids,

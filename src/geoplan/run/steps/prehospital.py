@@ -470,6 +470,7 @@ def _validation(
     assert postcodes is not None, "validation reads the postcode areas"
     v = sec.validation
     path = input_path(ctx.region.manifest, "ambulance_response")
+    _check_region_label(ctx, path, v.region_label)
     measured = read_measured_response(path, region=v.region_label)
     pop = ctx.cells["pop"].to_numpy(float)
     F = roads.free("ambulance stations", stations)
@@ -811,3 +812,16 @@ def _validation_headline(sec: PrehospitalSection, summary: pd.DataFrame) -> Head
         "prehospital_validation_mae", float(cal["mae"]), "headline.prehospital_validation",
         numbers={"mae": (float(cal["mae"]), 1), "mae_textbook": (float(tb["mae"]), 1), "corr": (float(cal["corr"]), 2)},
         min_trips=sec.validation.min_trips, n=int(cal["n"]), bias=lambda lang: fmt_signed(bias, lang, digits=1))
+
+
+def _check_region_label(ctx: RunContext, path: Path, label: str) -> None:
+    """validation.region_label must be a value of the measured file's Region column (named by scenario key)."""
+    try:
+        regions = pd.read_csv(path, usecols=["Region"], dtype=str, keep_default_na=False)["Region"].str.strip()
+    except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError):
+        return                     # unreadable or no Region column: read_measured_response says why
+    if label not in set(regions):
+        known = sorted(set(regions) - {""})
+        raise ScenarioError(ctx.scenario.file_of("prehospital.validation.region_label"),
+                            f"prehospital.validation.region_label = {label!r}: no rows with that Region in {path}",
+                            f"use one of {', '.join(known)}")
