@@ -27,7 +27,10 @@ def test_named_crossings(G):
     c = crossings_by_name(G)
     assert c["Hou–Sælvig"].kind == "ferry" and c["Hou–Sælvig"].link_ids == ("hou_havn--saelvig",)
     assert c["Oddesundbroen"].kind == "bridge"
-    assert len(c["Sallingsundbroen"].link_ids) == 2  # rute 26 and the Nykøbing-Glyngøre road
+    # one link: rute 26 (Glyngøre and Nykøbing Mors reach the bridge by their spurs)
+    assert c["Sallingsundbroen"].link_ids == ("sallingsund_n--sallingsund_s",)
+    # the Gudenå bridge is a short link of its own, not 17 km of rute 26
+    assert c["Gudenåbroen ved Bjerringbro"].link_ids == ("r26_gudenaa_n--r26_gudenaa_s",)
     assert {x.kind for x in c.values()} <= {"bridge", "dam", "tunnel", "ferry"}
 
 
@@ -42,13 +45,27 @@ def test_cut_by_name_removes_exactly_that_crossing(G):
     assert nx.has_path(G, "aarhus", "tranebjerg")  # G is untouched
     # case and dash style do not matter
     assert resolve_cuts(G, ["hou-sælvig"]) == resolve_cuts(G, ["HOU — SÆLVIG"]) == ["hou_havn--saelvig"]
-    # both links of a bridge that carries two roads
-    assert len(resolve_cuts(G, ["Sallingsundbroen"])) == 2
+    assert resolve_cuts(G, ["Sallingsundbroen"]) == ["sallingsund_n--sallingsund_s"]
     # road sections by link id, mixed with names
     assert resolve_cuts(G, ["e45_randers_c--e45_randers_s", "Oddesundbroen"]) == [
         "e45_randers_c--e45_randers_s",
         "r11_oddesund_n--r11_oddesund_s",
     ]
+
+
+def test_a_name_on_several_links_cuts_them_all():
+    # a crossing that carries two roads (both links share the name): both go, nothing else
+    G = nx.MultiDiGraph()
+    for n, x in (("a", 0), ("b", 1), ("c", 0), ("d", 1), ("e", 2)):
+        G.add_node(n, x=float(x) * 1000, y=0.0)
+    rows = [("a", "b", "bridge", "Twin Bridge"), ("c", "d", "bridge", "Twin Bridge"), ("b", "e", "", "")]
+    for u, v, kind, name in rows:
+        for p, q in ((u, v), (v, u)):
+            G.add_edge(p, q, link_id=f"{u}--{v}", crossing=kind, crossing_name=name, ferry=False)
+    assert crossings_by_name(G)["Twin Bridge"].link_ids == ("a--b", "c--d")
+    assert resolve_cuts(G, ["twin bridge"]) == ["a--b", "c--d"]
+    H = cut_crossings(G, ["Twin Bridge"])
+    assert sorted(H.edges()) == [("b", "e"), ("e", "b")]
 
 
 def test_unknown_name_lists_known_names(G):

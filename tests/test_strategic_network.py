@@ -214,13 +214,14 @@ def test_bridges_and_ferries_marked(link_rows):
     }
     for name, kind in expected.items():
         assert kinds.get(name) == kind, name
-    # a name is one crossing: its links share the kind (Sallingsundbroen carries two roads)
+    # a name is one crossing: its links share the kind
     for r in link_rows:
         assert bool(r["crossing"]) == bool(r["name"]), r["link_id"]
         if r["crossing"]:
             assert kinds[r["name"]] == r["crossing"]
             assert (r["highway"] == "ferry") == (r["crossing"] == "ferry"), r["link_id"]
-    assert sum(r["name"] == "Sallingsundbroen" for r in link_rows) == 2
+    assert sum(r["name"] == "Sallingsundbroen" for r in link_rows) == 1  # rute 26 only
+    assert sum(r["name"] == "Gudenåbroen ved Bjerringbro" for r in link_rows) == 1
     assert sum(r["name"] == "Hou–Sælvig" for r in link_rows) == 1
 
 

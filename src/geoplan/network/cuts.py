@@ -157,7 +157,7 @@ def cut_crossings(
     """``G`` without the crossings (or links) named in ``items`` (a read-only view).
 
     See :func:`resolve_cuts` for what an item may be and the errors; both directions of
-    every link of a named crossing are removed (both roads over Sallingsundbroen, say).
+    every link of a named crossing are removed (both roads of a bridge that carries two, say).
     ``G`` itself is not changed; the result is a view (no copy of the ~0.5 M edges of the
     composed network).
     """

@@ -22,8 +22,8 @@ Tables (UTF-8 CSV with a header row, or GeoJSON)
 ``crossings.csv``
     ``from_node,to_node,kind,name,description,source,note`` — the link of a road chain that
     crosses water: ``kind`` ``bridge``, ``dam`` or ``tunnel``; ``name`` the official
-    Danish name scenarios cut it by (one name may cover several links: both roads over
-    Sallingsundbroen).
+    Danish name scenarios cut it by (one name may cover several links: both roads of a
+    bridge that carries two).
 ``spurs.csv``
     ``town,junction,km,minutes,source,note`` — access from a bypass junction into a town.
 ``ferries.csv``

@@ -23,7 +23,7 @@ oneway,crossing,name,source,note``
 - ``crossing``: empty, or the kind of a link that crosses water: ``bridge``, ``dam``,
   ``tunnel`` or ``ferry``; ``name`` is then the crossing's official name (``Oddesundbroen``,
   ``Hou–Sælvig``), by which scenarios cut it (:mod:`geoplan.network.cuts`). One crossing
-  may span several links (both roads over Sallingsundbroen).
+  may span several links (a bridge that carries two roads).
 - ``link_id``: derived from content, ``<node>--<node>`` (the two end nodes, sorted for
   two-way links), ``~<road>`` appended for parallel links; see
   :func:`geoplan.network.author_strategic.link_id`.
