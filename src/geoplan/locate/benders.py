@@ -123,7 +123,7 @@ def landmark_groups(cost: np.ndarray, *, allowed: np.ndarray, n_groups: int) -> 
         return np.zeros(0, dtype=np.int64)
     cols = np.flatnonzero(allowed)
     k = max(1, min(int(n_groups), len(cols), n))
-    sub = cost[:, cols]
+    sub = cost if len(cols) == cost.shape[1] else cost[:, cols]  # no copy when all are allowed
     own = sub.min(axis=1)  # each row's nearest allowed site
     chosen: list[int] = []
     dmin = np.full(n, np.inf)
@@ -137,9 +137,13 @@ def landmark_groups(cost: np.ndarray, *, allowed: np.ndarray, n_groups: int) -> 
         row = int(np.argmax(excess))
         if not excess[row] > 0:
             break
-    D = sub[:, chosen]
-    code = np.argmin(D, axis=1)
-    code[~np.isfinite(D).any(axis=1)] = 0
+    code = np.zeros(n, dtype=np.int64)
+    step = max(256, 8_000_000 // len(chosen))
+    for s0 in range(0, n, step):  # n x landmarks, a block of rows at a time
+        D = sub[s0 : s0 + step][:, chosen]
+        c = np.argmin(D, axis=1)
+        c[~np.isfinite(D).any(axis=1)] = 0
+        code[s0 : s0 + len(D)] = c
     _, code = np.unique(code, return_inverse=True)
     return code.ravel().astype(np.int64)
 

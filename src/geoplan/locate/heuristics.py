@@ -28,8 +28,19 @@ import scipy.sparse as sp
 BIG = 1e7
 
 
+#: float64 cells per row block of the dense heuristics' temporaries (about 64 MB)
+BLOCK_CELLS = 8_000_000
+
+
 def _finite(cost: np.ndarray) -> np.ndarray:
-    return np.where(np.isfinite(cost), cost, BIG)
+    """``cost`` with BIG for inf (the array itself when it is all finite: no copy)."""
+    finite = np.isfinite(cost)
+    return cost if finite.all() else np.where(finite, cost, BIG)
+
+
+def _row_blocks(n: int, m: int) -> range:
+    """Starts of row blocks that keep an n x m temporary near :data:`BLOCK_CELLS` cells."""
+    return range(0, n, max(256, BLOCK_CELLS // max(m, 1)))
 
 
 def pmedian_cost(cost: np.ndarray, weights: np.ndarray, open_idx) -> float:
@@ -85,9 +96,10 @@ def pmedian_heuristic(
     """
     t0 = time.perf_counter()
     use = weights > 0
-    C = _finite(cost[use])
+    C = _finite(cost if use.all() else cost[use])
     w = weights[use]
     n, m = C.shape
+    blocks = _row_blocks(n, m)  # the n x m temporaries are built one row block at a time
     allowed = np.ones(m, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
     fixed = np.asarray(sorted(set(int(k) for k in fixed_idx)), dtype=np.int64)
     is_open = np.zeros(m, dtype=bool)
@@ -97,7 +109,10 @@ def pmedian_heuristic(
     first = np.flatnonzero(is_open)
     d1 = C[:, first].min(axis=1) if len(first) else np.full(n, BIG * 10)
     while is_open.sum() < p:
-        gains = w @ np.maximum(d1[:, None] - C, 0.0)
+        gains = np.zeros(m)
+        for b0 in blocks:
+            sl = slice(b0, b0 + blocks.step)
+            gains += w[sl] @ np.maximum(d1[sl, None] - C[sl], 0.0)
         gains[~allowed | is_open] = -1.0
         j = int(np.argmax(gains))
         is_open[j] = True
@@ -112,16 +127,22 @@ def pmedian_heuristic(
         if len(cand) == 0 or len(outs) == 0:
             break
         d1, k1, d2 = _d1_d2(C, open_idx)
-        Cc = C[:, cand]
-        E = np.minimum(d1[:, None], Cc)
-        base = w @ (E - d1[:, None])  # per candidate, <= 0
-        M = w[:, None] * (np.minimum(d2[:, None], Cc) - E)
         # rows whose nearest open site is r lose it when r leaves
         pos = {int(r): t for t, r in enumerate(outs)}
         owner = np.array([pos.get(int(open_idx[k]), -1) for k in range(len(open_idx))])[k1]
-        rows = np.flatnonzero(owner >= 0)
-        G = sp.csr_matrix((np.ones(len(rows)), (owner[rows], rows)), shape=(len(outs), n))
-        delta = base[None, :] + np.asarray(G @ M)
+        base = np.zeros(len(cand))  # per candidate, <= 0
+        loss = np.zeros((len(outs), len(cand)))
+        for b0 in blocks:
+            sl = slice(b0, b0 + blocks.step)
+            Cc = C[sl][:, cand]
+            E = np.minimum(d1[sl, None], Cc)
+            base += w[sl] @ (E - d1[sl, None])
+            M = w[sl, None] * (np.minimum(d2[sl, None], Cc) - E)
+            own = owner[sl]
+            rows = np.flatnonzero(own >= 0)
+            G = sp.csr_matrix((np.ones(len(rows)), (own[rows], rows)), shape=(len(outs), len(own)))
+            loss += np.asarray(G @ M)
+        delta = base[None, :] + loss
         t, s = np.unravel_index(int(np.argmin(delta)), delta.shape)
         total = float(w @ d1)
         if delta[t, s] >= -1e-9 * max(total, 1.0):

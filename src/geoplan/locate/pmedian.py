@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections.abc import Sequence
@@ -147,6 +148,10 @@ class PMedian(LocationModel):
 
     # ------------------------------------------------------------------
     def _effective_cost(self) -> np.ndarray:
+        """The cost matrix with inf for excluded sites and beyond ``max_minutes`` (read only:
+        ``self.cost`` itself when nothing is masked)."""
+        if self.allowed.all() and self.max_minutes is None:
+            return self.cost
         C = self.cost.copy()
         C[:, ~self.allowed] = np.inf
         if self.max_minutes is not None:
@@ -227,7 +232,7 @@ class PMedian(LocationModel):
         C_all = self._effective_cost()
         self._precheck(C_all, use)
         rows = np.flatnonzero(use)
-        C = C_all[rows]
+        C = C_all if len(rows) == len(use) else C_all[rows]  # read only (copied where changed)
         w = w_all[rows]
         W = float(w.sum())
         const = 0.0
@@ -594,7 +599,7 @@ class PMedian(LocationModel):
         self.selected = self._site_order(open_idx)
         if not capacitated:  # evaluate on the full matrix (merged rows carry rounded residuals)
             use = self.weights > 0
-            d_full = C_all[use][:, open_idx].min(axis=1)
+            d_full = C_all[np.ix_(np.flatnonzero(use), open_idx)].min(axis=1)
             total = float(self.weights[use] @ d_full)
             lb = min(lb, total)
         self.total_minutes = total
@@ -697,12 +702,22 @@ def merge_shifted_rows(C: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.nda
     p-median. Returns ``(C_merged, w_merged, constant)``.
     """
     a = C.min(axis=1)
-    R = np.round(C - a[:, None], 6)
-    R = np.ascontiguousarray(R)
-    key = R.view(np.dtype((np.void, R.dtype.itemsize * R.shape[1]))).ravel()
+    n, m = C.shape
+    # a 128-bit digest of each rounded residual row, one block of rows at a time (no n x m copy)
+    key = np.empty(n, dtype="V16")
+    step = max(256, 8_000_000 // max(m, 1))
+    for s0 in range(0, n, step):
+        R = np.ascontiguousarray(np.round(C[s0 : s0 + step] - a[s0 : s0 + step, None], 6))
+        R += 0.0  # -0.0 -> 0.0: equal rows give equal bytes
+        key[s0 : s0 + len(R)] = [hashlib.blake2b(r.tobytes(), digest_size=16).digest() for r in R]
     _, first, inv = np.unique(key, return_index=True, return_inverse=True)
     inv = inv.ravel()
     if len(first) == len(w):
         return C, w, 0.0
+    # merged rows in the order of their first member
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    first, inv = first[order], rank[inv]
     wm = np.bincount(inv, weights=w, minlength=len(first))
     return C[first] - a[first][:, None], wm, float(w @ a)
