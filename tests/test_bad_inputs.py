@@ -289,6 +289,100 @@ SWEEP_CASES: list[Case] = [
              "opening_hours", "sometimes"),
 ]
 
+# ---------------------------------------------------------------- the corpus (third sweep)
+# Each of these named no file or option, showed np.float64(nan), reached a traceback or gave a silent wrong
+# result before branch badinput2.
+
+OD_GAPS = "demand_id,site_id,minutes\na,Y,3\nb,X,3\n"            # a reaches only Y, b only X
+
+
+def _folder(tmp: Path, name: str) -> str:
+    (tmp / name).mkdir()
+    return str(tmp / name)
+
+
+THIRD_CASES: list[Case] = [
+    # geoplan locate: what the files cannot satisfy, named by option and file
+    Case("locate-p-above-sites", locate("--model", "pmedian", "--p", "5"),
+         ("--p 5", "--cost-matrix", "od.csv", "2 candidate site", "--p 2 or less")),
+    Case("locate-fixed-above-p", locate("--model", "mclp", "--p", "1", "--max-minutes", "10", "--fixed", "X,Y"),
+         ("--fixed", "--p is 1", "at least 2")),
+    Case("locate-demand-reaches-no-site", locate("--model", "pmedian", "--p", "1",
+                                                 demand="demand_id,weight\na,10\nb,1\nc,3\n"),
+         ("--demand", "demand.csv", "--cost-matrix", "od.csv", "'c'", "weight 0")),
+    Case("locate-pcenter-demand-reaches-no-site", locate("--model", "pcenter", "--p", "1",
+                                                         demand="demand_id,weight\na,10\nb,1\nc,3\n"),
+         ("--demand", "demand.csv", "od.csv", "'c'")),
+    Case("locate-lscp-uncovered", locate("--model", "lscp", "--max-minutes", "3"),
+         ("--max-minutes 3", "demand.csv", "od.csv", "'a' (nearest site 5 min)", "to 5")),
+    Case("locate-pmedian-cap-uncovered", locate("--model", "pmedian", "--p", "1", "--max-minutes", "3"),
+         ("--max-minutes 3", "demand.csv", "od.csv", "'b'")),
+    Case("locate-pmedian-p-sites-miss-demand", locate("--model", "pmedian", "--p", "1", od=OD_GAPS),
+         ("--p 1", "od.csv", "demand.csv", "--model lscp")),
+    Case("locate-pcenter-p-sites-miss-demand", locate("--model", "pcenter", "--p", "1", od=OD_GAPS),  # was exit 0
+         ("--p 1", "od.csv", "demand.csv")),
+    Case("locate-p-zero", locate("--model", "pcenter", "--p", "0"), ("--p 0", "whole number")),
+    Case("locate-max-minutes-negative", locate("--model", "mclp", "--p", "1", "--max-minutes", "-1"),
+         ("--max-minutes -1",)),
+    Case("locate-max-minutes-inf", locate("--model", "lscp", "--max-minutes", "inf"), ("--max-minutes inf",)),
+    Case("locate-p-with-lscp", locate("--model", "lscp", "--p", "2", "--max-minutes", "30"),
+         ("--p 2", "--model lscp", "drop --p")),                                     # was ignored
+    Case("locate-max-minutes-with-pcenter", locate("--model", "pcenter", "--p", "1", "--max-minutes", "30"),
+         ("--max-minutes 30", "--model pcenter", "drop --max-minutes")),           # was ignored
+    # geoplan locate: the files, read as geoplan access reads them
+    Case("locate-minutes-nan", locate("--model", "pmedian", "--p", "1",
+                                      od="demand_id,site_id,minutes\na,X,5\nb,X,nan\n"),
+         ("od.csv", "line 3", "minutes='nan'")),
+    Case("locate-minutes-empty", locate("--model", "pmedian", "--p", "1",
+                                        od="demand_id,site_id,minutes\na,X,\nb,X,4\n"),
+         ("od.csv", "line 2", "empty minutes")),
+    Case("locate-site-id-blank", locate("--model", "pmedian", "--p", "1",                # was a traceback
+                                        od="demand_id,site_id,minutes\na,,5\nb,X,4\n"),
+         ("od.csv", "line 2", "empty site_id")),
+    Case("locate-ragged-line", locate("--model", "pmedian", "--p", "1",                  # was read shifted
+                                      od="demand_id,site_id,minutes\na,X,5,7\nb,X,4\n"),
+         ("od.csv", "line 2 has 4 fields")),
+    Case("locate-duplicate-column", locate("--model", "pmedian", "--p", "1",             # was the first one
+                                           od="demand_id,site_id,minutes,minutes\na,X,5,50\nb,X,4,40\n"),
+         ("od.csv", "'minutes' appears twice")),
+    Case("locate-semicolons", locate("--model", "pmedian", "--p", "1", od="demand_id;site_id;minutes\na;X;5\n"),
+         ("od.csv", "';'")),
+    Case("locate-not-utf8", lambda tmp: ["locate", "--cost-matrix", str(_bytes(tmp, "od.csv",
+                                         b"demand_id,site_id,minutes\na,X,5\nb,\xe6,4\n")), "--demand", _demand(tmp),
+                                         "--model", "pmedian", "--p", "1", "--out", str(tmp / "result.json")],
+         ("od.csv", "line 3", "UTF-8")),
+    Case("locate-cost-matrix-is-a-folder", lambda tmp: ["locate", "--cost-matrix", _folder(tmp, "odfolder"),
+                                                        "--demand", _demand(tmp), "--model", "pmedian", "--p", "1",
+                                                        "--out", str(tmp / "result.json")],
+         ("odfolder", "--cost-matrix", "folder", "demand_id,site_id,minutes")),
+    Case("locate-demand-is-a-folder", lambda tmp: ["locate", "--cost-matrix", _od(tmp), "--demand",
+                                                   _folder(tmp, "demfolder"), "--model", "pmedian", "--p", "1",
+                                                   "--out", str(tmp / "result.json")],
+         ("demfolder", "--demand", "folder", "demand_id,weight")),
+    # geoplan od: the points file
+    Case("od-ragged-line", od(points="name,lon,lat\nAarhus,10.2039,56.1567,x\nRanders,10.0364,56.4607\n"),
+         ("points.csv", "line 2 has 4 fields")),                                  # was read shifted by a column
+    Case("od-duplicate-column", od(points="name,lon,lat,lat\nAarhus,10.2,56.15,1\nRanders,10.03,56.46,2\n"),
+         ("points.csv", "'lat' appears twice")),                                  # was the first one, silently
+    Case("od-not-utf8", lambda tmp: ["od", str(_bytes(tmp, "points.csv", b"name,lon,lat\n\xc5rhus,10.2,56.15\n"
+                                                  b"Randers,10.03,56.46\n")), "--out", str(tmp / "out")],
+         ("points.csv", "line 2", "UTF-8")),
+    Case("od-nul-bytes", lambda tmp: ["od", str(_bytes(tmp, "points.csv", b"name,lon,lat\nA,10.2\x00,56.15\n"
+                                                   b"B,10.03,56.46\n")), "--out", str(tmp / "out")],
+         ("points.csv", "NUL")),
+    # scenarios
+    sc("houses-site-cost-negative", 'name = "h"\n[health_houses]\nmodel = "lscp"\nmax_minutes = 20\n'
+       "[health_houses.site_cost]\ntown_aarhus = -1\n", "health_houses.site_cost", "town_aarhus"),
+    sc("houses-candidate-kinds-empty", HOUSES.replace('["town"]', "[]"), "health_houses.candidate_kinds", "empty"),
+    sc("joint-candidate-kinds-empty", JOINT.format(a=3).replace("[joint_houses]\n", "[joint_houses]\n"
+                                                                  "candidate_kinds = []\n"),
+       "joint_houses.candidate_kinds", "empty"),
+    sc("prehospital-targets-empty", PREHOSP + "targets = []\n", "prehospital.targets", "at least one"),
+    sc("prehospital-targets-duplicate", PREHOSP + "".join(
+        f'[[prehospital.targets]]\npriority = "A"\nminutes = {m}\nshare = 0.8\n' for m in ("10", "10.0")),
+       "prehospital.targets", "A10", "twice"),
+]
+
 # ---------------------------------------------------------------- the corpus
 
 CASES: list[Case] = [
@@ -452,7 +546,7 @@ CASES: list[Case] = [
     Case("locate-time-limit-nan", locate("--model", "mclp", "--p", "1", "--max-minutes", "10",
                                          "--time-limit", "nan"), ("--time-limit",)),
     Case("locate-max-minutes-nan", locate("--model", "mclp", "--p", "1", "--max-minutes", "nan"),
-         ("max_minutes",)),
+         ("--max-minutes nan",)),
     Case("locate-duplicate-demand", locate("--model", "pmedian", "--p", "1",
                                            demand="demand_id,weight\na,1\na,2\nb,1\n"), ("demand.csv", "a")),
     Case("locate-empty-demand", locate("--model", "pmedian", "--p", "1", demand=""), ("demand.csv",)),
@@ -469,6 +563,7 @@ CASES: list[Case] = [
     Case("od-empty-points", od(points=""), ("points.csv",), needs_data=True),
     Case("od-out-is-folder", lambda tmp: [*od()(tmp)[:-1], _user_folder(tmp)], ("mine",), needs_data=True),
     *SWEEP_CASES,
+    *THIRD_CASES,
 ]
 
 
@@ -556,6 +651,7 @@ def test_bad_input_gives_one_clear_message(case: Case, tmp_path, capsys, monkeyp
     err = capsys.readouterr().err
     assert code == 2, err
     assert "Traceback" not in err
+    assert "np.float64(" not in err and "np.int64(" not in err, err    # numbers shown plainly
     assert err.startswith("geoplan: error: ") and err.count("geoplan: error:") == 1, err
     for name in case.names:
         assert name in err, f"{name!r} not named in: {err}"
@@ -623,8 +719,8 @@ def test_corrupt_pickle_cache_is_rebuilt_with_a_warning(tmp_path, capsys, damage
 # ---------------------------------------------------------------- the real command (python -m geoplan)
 
 
-@pytest.mark.parametrize("case", [c for c in SWEEP_CASES if not (c.needs_data or c.data or c.facts or c.env)],
-                         ids=lambda c: c.id)
+@pytest.mark.parametrize("case", [c for c in SWEEP_CASES + THIRD_CASES
+                                  if not (c.needs_data or c.data or c.facts or c.env)], ids=lambda c: c.id)
 def test_bad_input_as_a_subprocess(case: Case, tmp_path):
     """The same cases through ``python -m geoplan`` (the worktree's src first on the path): exit 2, one
     message, no traceback, nothing written."""
@@ -643,6 +739,30 @@ def test_bad_input_as_a_subprocess(case: Case, tmp_path):
     for name in case.names:
         assert name in r.stderr, f"{name!r} not named in: {r.stderr}"
     assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("argv", [["data", "check"], ["--help"], ["locate", "--help"], "locate"],
+                         ids=["data-check", "help", "locate-help", "locate"])
+def test_closed_stdout_exits_quietly(argv, tmp_path):
+    """``geoplan data check | head -1``: stdout closed before geoplan prints ends it quietly (status 1, the
+    Python docs' "Note on SIGPIPE"), not in a BrokenPipeError traceback."""
+    import os
+    import subprocess
+    import sys
+
+    if argv == "locate":
+        argv = locate("--model", "pmedian", "--p", "1")(tmp_path)
+    read_end, write_end = os.pipe()
+    os.close(read_end)                         # the reader is gone before the first line is written
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    try:
+        r = subprocess.run([sys.executable, "-m", "geoplan", *argv], cwd=tmp_path, env=env, stdout=write_end,
+                           stderr=subprocess.PIPE, text=True, timeout=300)
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in r.stderr and "BrokenPipeError" not in r.stderr, r.stderr
+    assert "Exception ignored" not in r.stderr, r.stderr
+    assert r.returncode == (0 if "--help" in argv else 1), r.stderr   # argparse's help ignores a write error
 
 
 def test_rerun_over_own_output_file_is_allowed(tmp_path):

@@ -98,17 +98,17 @@ def test_locate_bad_input_writes_nothing(tmp_path):
         locate_from_files(**{**kw, "p": None})
     bad = tmp_path / "BAD.csv"
     pd.DataFrame({"demand_id": ["d0"], "wt": [1]}).to_csv(bad, index=False)
-    with pytest.raises(InputError, match=r"BAD\.csv: missing column\(s\) weight"):
+    with pytest.raises(InputError, match=r"BAD\.csv: line 1: missing column\(s\) weight"):
         locate_from_files(**{**kw, "demand": bad})
     neg = tmp_path / "NEG.csv"
     pd.DataFrame({"demand_id": [f"d{i}" for i in range(6)], "weight": [1, 2, -3, 4, 5, 6]}).to_csv(
         neg, index=False
     )
-    with pytest.raises(InputError, match="line 4: weight=-3.0 is negative"):
+    with pytest.raises(InputError, match="line 4: weight=.-3.0. is negative"):
         locate_from_files(**{**kw, "demand": neg})
     assert not out.exists()
     with pytest.raises(InfeasibleError):
-        locate_from_files(**{**kw, "model": "lscp", "max_minutes": 0.5})
+        locate_from_files(**{**kw, "model": "lscp", "p": None, "max_minutes": 0.5})
     assert not out.exists()
 
 

@@ -289,6 +289,26 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``geoplan ...``: the exit status (0 ok, 1 failed or stdout closed early, 2 bad input, 130/143 stopped).
+
+    A closed standard output (``geoplan data check | head -1``) ends the command quietly with status 1,
+    as the Python documentation's "Note on SIGPIPE" does: no traceback, and nothing more is printed.
+    """
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()                 # a closed pipe shows here (or in a print), not at exit
+    except BrokenPipeError:
+        try:                                   # the interpreter's final flush must not fail again
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass                               # not a real file (pytest's capture): nothing to flush
+        return 1
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     progress.enable(not args.quiet)

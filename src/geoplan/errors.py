@@ -72,3 +72,16 @@ class InfeasibleError(GeoplanError):
 
 class SolverError(GeoplanError):
     """The solver failed (not installed, crashed, or returned no usable solution)."""
+
+
+def plain(value: object) -> str:
+    """A value as a message shows it: numbers plainly (``nan``, ``-1``, ``2.5``, not ``np.float64(nan)``),
+    anything else by its ``repr`` (strings quoted)."""
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return repr(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text

@@ -34,12 +34,44 @@ def read_points_csv(path: str | Path) -> pd.DataFrame:
         raise InputError(path, "is a folder, not a CSV file", "give the path to a CSV with columns name,lon,lat")
     if not path.is_file():
         raise InputError(path, "file not found", "give the path to a CSV with columns name,lon,lat")
+    import csv
+    import io
+    import warnings
+
+    from geoplan.access.io import _first_ragged_line
+
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise InputError(path, "holds NUL bytes: not a text CSV (a spreadsheet or a binary file?)",
+                         "save it as CSV (UTF-8, comma-separated) with columns name,lon,lat")
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(path, f"line {line}: not UTF-8 (byte 0x{raw[exc.start]:02x})",
+                         "save the file as UTF-8 CSV (in Excel: 'CSV UTF-8')") from None
+    first = next((ln for ln in text.splitlines() if ln.strip()), None)
+    header = [h.strip().lower() for h in next(csv.reader([first]))] if first is not None else []
+    dup = sorted({h for h in header if h in POINT_COLUMNS and header.count(h) > 1})
+    if dup:
+        raise InputError(path, f"line 1: column {dup[0]!r} appears twice in the header",
+                         "keep one column of each name: name,lon,lat")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)   # a line with more fields than the header
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
+                             index_col=False)
     except pd.errors.EmptyDataError as exc:
         raise InputError(path, "the file is empty", "write a header row name,lon,lat and one row per place") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot be read as CSV ({exc})", "save it as UTF-8 CSV with columns name,lon,lat") from exc
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+        if len(header) == 1 and first is not None and ";" in first:
+            raise InputError(path, "semicolon-separated (one column): geoplan reads comma-separated CSV",
+                             "save it with commas between fields and a decimal point: name,lon,lat / "
+                             "Aarhus,10.2,56.15") from None
+        bad = _first_ragged_line(text, len(header))
+        msg = f"line {bad[0]} has {bad[1]} fields, the header {len(header)}" if bad else str(exc).strip()
+        raise InputError(path, f"cannot be read as CSV: {msg}", "give every line the fields name,lon,lat; quote "
+                         "a name that contains a comma and write decimals with a point") from None
     df.columns = [str(c).strip().lower() for c in df.columns]
     if len(df.columns) == 1 and ";" in df.columns[0]:
         raise InputError(path, "semicolon-separated (one column): geoplan reads comma-separated CSV",

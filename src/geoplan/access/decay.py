@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from geoplan.errors import InputError
+from geoplan.errors import InputError, plain
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -96,7 +96,7 @@ class GaussianDecay:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.width) and self.width > 0):
-            raise InputError(None, f"Gaussian width={self.width!r} is not a positive number",
+            raise InputError(None, f"Gaussian width={plain(self.width)} is not a positive number",
                              "give the width (sigma) in minutes, e.g. 15")
 
     def __call__(self, minutes: npt.ArrayLike) -> FloatArray:
@@ -134,10 +134,10 @@ class PowerDecay:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.beta) and self.beta >= 0):
-            raise InputError(None, f"gravity beta={self.beta!r} is not a number >= 0",
+            raise InputError(None, f"gravity beta={plain(self.beta)} is not a number >= 0",
                              "give the decay exponent, e.g. 1.0 (a weight falls as minutes^-beta)")
         if not (math.isfinite(self.min_minutes) and self.min_minutes >= 0):
-            raise InputError(None, f"gravity min_minutes={self.min_minutes!r} is not a number >= 0",
+            raise InputError(None, f"gravity min_minutes={plain(self.min_minutes)} is not a number >= 0",
                              "give the floor on travel time in minutes, e.g. 1")
 
     def __call__(self, minutes: npt.ArrayLike) -> FloatArray:
@@ -194,10 +194,10 @@ def _check_steps(pairs: Sequence[tuple[float, float]], *, source: str | None) ->
         raise InputError(None, f"{where}: no steps", "give at least one minutes:weight pair, e.g. 30:1")
     for t, w in pairs:
         if not (math.isfinite(t) and t > 0):
-            raise InputError(None, f"{where}: band edge {t!r} minutes is not a positive number",
+            raise InputError(None, f"{where}: band edge {plain(t)} minutes is not a positive number",
                              "band edges are minutes > 0, e.g. 10:1,20:0.68,30:0.22")
         if not (math.isfinite(w) and w >= 0):
-            raise InputError(None, f"{where}: weight {w!r} (at {_num(t)} min) is not a number >= 0",
+            raise InputError(None, f"{where}: weight {plain(w)} (at {_num(t)} min) is not a number >= 0",
                              "weights are >= 0, e.g. 10:1,20:0.68,30:0.22")
     edges = [t for t, _ in pairs]
     if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):

@@ -78,7 +78,7 @@ from geoplan.access.decay import (
     PowerDecay,
     StepDecay,
 )
-from geoplan.errors import InputError
+from geoplan.errors import InputError, plain
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -181,10 +181,10 @@ def _check_max_minutes(max_minutes: float | None) -> float | None:
     try:
         T = float(max_minutes)
     except (TypeError, ValueError):
-        raise InputError(None, f"max_minutes={max_minutes!r} is not a number",
+        raise InputError(None, f"max_minutes={plain(max_minutes)} is not a number",
                          "give the catchment in minutes, e.g. 30") from None
     if not (math.isfinite(T) and T > 0):
-        raise InputError(None, f"max_minutes={max_minutes!r} must be a finite number > 0",
+        raise InputError(None, f"max_minutes={plain(max_minutes)} must be a finite number > 0",
                          "give the catchment in minutes, e.g. 30 (None = no cutoff)")
     return T
 
@@ -250,7 +250,7 @@ def _pairs_from_frame(df: pd.DataFrame, dem: pd.Index, sit: pd.Index, T: float |
     minutes = pd.to_numeric(df[k], errors="coerce").to_numpy(dtype=np.float64)
     if np.isnan(minutes).any():
         i = int(np.flatnonzero(np.isnan(minutes))[0])
-        raise InputError(None, f"cost frame row {i}: {k}={df[k].iloc[i]!r} is not a number",
+        raise InputError(None, f"cost frame row {i}: {k}={plain(df[k].iloc[i])} is not a number",
                          "give minutes as numbers; leave unreachable pairs out")
     if (minutes < 0).any():
         i = int(np.flatnonzero(minutes < 0)[0])
@@ -297,7 +297,7 @@ def _values(obj: Any, ids: pd.Index | None, *, id_col: str, value_col: str, what
     bad = ~np.isfinite(v) | (v < 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(None, f"{what} {idx[i]!r}: {value_col}={np.asarray(s)[i]!r} is not a finite number >= 0",
+        raise InputError(None, f"{what} {idx[i]!r}: {value_col}={plain(np.asarray(s)[i])} is not a finite number >= 0",
                          f"give every {what} a {value_col} >= 0")
     return pd.Series(v, index=idx, name=value_col)
 

@@ -91,7 +91,7 @@ class _Table:
         p, cols = self.path, self.columns
         header_fix = f"give {self.flag} a CSV file with the header {','.join(cols)}"
         if p.is_dir():
-            raise InputError(p, f"{self.flag} is a directory, not a file", header_fix)
+            raise InputError(p, f"{self.flag} is a folder (a directory), not a file", header_fix)
         if not p.is_file():
             raise InputError(p, f"{self.flag}: file not found", header_fix)
         raw = p.read_bytes()
@@ -150,7 +150,8 @@ class _Table:
             raise self.error(i, f"empty {col}", f"give every row a {col}")
         return v
 
-    def numbers(self, col: str, *, what: str, fix: str) -> npt.NDArray[np.float64]:
+    def numbers(self, col: str, *, what: str, fix: str, allow_inf: bool = False) -> npt.NDArray[np.float64]:
+        """The column as floats: every value a number >= 0 (``inf`` too with ``allow_inf``)."""
         s = self.df[col]
         if s.dtype.kind in "fiu":
             x: npt.NDArray[np.float64] = s.to_numpy(dtype=np.float64)
@@ -158,7 +159,7 @@ class _Table:
         else:
             raw = s.where(s.notna(), "").astype(str).str.strip()
             x = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
-        bad = ~np.isfinite(x) | (x < 0)
+        bad = (np.isnan(x) if allow_inf else ~np.isfinite(x)) | (x < 0)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             text = repr(float(x[i])) if raw is None else str(raw.iloc[i])

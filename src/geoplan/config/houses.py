@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Section(BaseModel):
@@ -59,6 +59,19 @@ class HousesSection(_Section):
     time_limit: float = Field(60.0, gt=0, description="seconds per solve")
     mip_gap: float = Field(1e-4, ge=0, lt=1)
 
+    @field_validator("site_cost")
+    @classmethod
+    def _site_cost(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = next((k for k, c in v.items() if c < 0), None)
+        if bad is not None:
+            raise ValueError(f"{bad} = {v[bad]:g} is negative; a site's cost must be >= 0")
+        return v
+
+    @field_validator("candidate_kinds")
+    @classmethod
+    def _kinds(cls, v: list[str]) -> list[str]:
+        return _non_empty_kinds(v)
+
     @model_validator(mode="after")
     def _p_needed(self) -> HousesSection:
         if self.model in ("mclp", "pmedian", "pcenter") and self.p is None and self.budget is None:
@@ -73,6 +86,13 @@ class HousesSection(_Section):
             raise ValueError(f"capacity is not supported by model {self.model!r}; use model = 'mclp' or 'pmedian', "
                              "or remove capacity")
         return self
+
+
+def _non_empty_kinds(v: list[str]) -> list[str]:
+    if not v:
+        raise ValueError("is empty: no candidate site could be chosen; list kinds of candidates.csv, e.g. "
+                         '["town", "hospital"], or leave the key out for all kinds')
+    return v
 
 
 class JointPartSection(_Section):
@@ -97,3 +117,8 @@ class JointHousesSection(_Section):
     exclude: list[str] = Field(default_factory=list)
     solver: Literal["highs", "cbc", "highs-pulp"] = "highs"
     time_limit: float = Field(120.0, gt=0)
+
+    @field_validator("candidate_kinds")
+    @classmethod
+    def _kinds(cls, v: list[str]) -> list[str]:
+        return _non_empty_kinds(v)

@@ -233,6 +233,26 @@ class PrehospitalSection(_Params):
             raise ValueError("hours must be a non-empty list of distinct hours 0-23, e.g. [12, 3]")
         return v
 
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, v: list[Target]) -> list[Target]:
+        # the tables, maps and headlines report each area against these; with none, every area would
+        # read as meeting all targets ("0 municipalities miss a target"), so an empty list is refused
+        if not v:
+            raise ValueError(
+                "is empty: at least one service target is needed (with none every area would read as "
+                "meeting all targets); add [[prehospital.targets]] tables with priority, minutes and share, "
+                "or leave the key out for the region's targets (A10 75%, A15 92%, A20 98%, B15 55%, B20 70%)"
+            )
+        labels = [t.label for t in v]
+        dup = next((x for x in labels if labels.count(x) > 1), None)
+        if dup is not None:
+            raise ValueError(
+                f"target {dup} (priority {dup[0]}, {dup[1:]} minutes) is given twice; give each priority and "
+                "minutes once"
+            )
+        return v
+
     @field_validator("thresholds", "bands")
     @classmethod
     def _sorted_positive(cls, v: list[float]) -> list[float]:

@@ -47,7 +47,7 @@ from typing import Any, NoReturn, Self, overload
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan.errors import InfeasibleError, InputError, SolverError
+from geoplan.errors import InfeasibleError, InputError, SolverError, plain
 
 SOLVERS = ("highs", "highs-pulp", "cbc")
 
@@ -163,16 +163,17 @@ def check_p(
             )
         return None
     if int(p) != p or p < 1:
-        raise InputError(None, f"{model}: p must be a positive integer, got {p!r}", "pass p >= 1")
+        raise InputError(None, f"{model}: p must be a positive integer, got {plain(p)}", "pass p >= 1")
     p = int(p)
     if p > n_sites:
         raise InfeasibleError(
             f"{model}: p={p} sites requested but there are only {n_sites} candidate sites "
-            "(after exclusions)"
+            f"(after exclusions)\n  fix: pass p <= {n_sites}, or add candidate sites (columns of the "
+            "cost matrix)"
         )
     if n_fixed > p:
         raise InfeasibleError(
-            f"{model}: {n_fixed} sites are fixed open but p={p}; raise p to at least {n_fixed} "
+            f"{model}: {n_fixed} sites are fixed open but p={p}\n  fix: raise p to at least {n_fixed} "
             "or fix fewer sites"
         )
     return p
@@ -183,7 +184,7 @@ def check_minutes(value: Any, *, model: str, name: str = "max_minutes") -> float
     if value is None or not np.isfinite(value) or value < 0:
         raise InputError(
             None,
-            f"{model}: {name} must be a finite number >= 0, got {value!r}",
+            f"{model}: {name} must be a finite number >= 0, got {plain(value)}",
             "pass the coverage threshold in minutes, e.g. max_minutes=30",
         )
     return float(value)
@@ -377,7 +378,7 @@ def solve_milp(
         raise InputError(None, f"unknown solver {solver!r}", f"use one of {', '.join(SOLVERS)}")
     if time_limit is None or not time_limit > 0:
         raise InputError(
-            None, f"time_limit must be > 0 seconds, got {time_limit!r}", "pass e.g. time_limit=60"
+            None, f"time_limit must be > 0 seconds, got {plain(time_limit)}", "pass e.g. time_limit=60"
         )
     sign = -1.0 if m.sense == "max" else 1.0
     c = sign * m.c

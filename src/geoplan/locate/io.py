@@ -7,120 +7,111 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from geoplan.errors import InputError
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-
-def _read_csv(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
-    import pandas as pd  # here, not at the top: `geoplan --help` builds this parser without pandas
-
-    if not path.is_file():
-        raise InputError(
-            path, "file not found", f"give the path to {what} with columns {','.join(columns)}"
-        )
-    try:
-        df = pd.read_csv(
-            path,
-            dtype={columns[0]: str, **({columns[1]: str} if columns[1].endswith("_id") else {})},
-            skipinitialspace=True,
-        )
-    except pd.errors.EmptyDataError as exc:
-        raise InputError(
-            path, "the file is empty", f"write a header {','.join(columns)} and data rows"
-        ) from exc
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot be read as CSV ({exc})", "save it as UTF-8 CSV") from exc
-    df.columns = [str(c).strip() for c in df.columns]
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise InputError(
-            path,
-            f"missing column(s) {', '.join(missing)} (found: {', '.join(df.columns)})",
-            f"the header must contain {','.join(columns)}",
-        )
-    if df.empty:
-        raise InputError(path, "no data rows", f"add rows {','.join(columns)}")
-    for c in columns:
-        if c.endswith("_id"):
-            df[c] = df[c].astype(str).str.strip()
-            if (df[c] == "").any() or df[c].isin(["nan"]).any():
-                line = int(np.flatnonzero((df[c] == "") | (df[c] == "nan"))[0]) + 2
-                raise InputError(path, f"line {line}: empty {c}", f"give every row a {c}")
-    return df
-
-
-def _numeric(df: pd.DataFrame, col: str, path: Path, *, allow_inf: bool = False) -> np.ndarray:
-    import pandas as pd
-
-    raw = df[col]
-    num = pd.to_numeric(raw, errors="coerce")
-    bad = num.isna() | (~np.isfinite(num) if not allow_inf else num.isna())
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            path,
-            f"line {i + 2}: {col}={raw.iloc[i]!r} is not a number",
-            f"write {col} as a plain number"
-            + (" (leave the pair out if unreachable)" if allow_inf else ""),
-        )
-    return num.to_numpy(dtype=np.float64)
+from geoplan.errors import InfeasibleError, InputError, plain
 
 
 def read_problem(cost_matrix: Path, demand: Path):
-    """Read OD.csv and DEMAND.csv into (cost, weights, demand_ids, site_ids)."""
+    """Read OD.csv and DEMAND.csv into (cost, weights, demand_ids, site_ids).
+
+    Both files are read as ``geoplan access`` reads them (UTF-8 with or without a byte-order mark,
+    comma-separated, one header line, every line as many fields as the header, ids as text); in
+    ``minutes`` an ``inf`` means unreachable, like a missing pair.
+    """
+    import pandas as pd  # here, not at the top: `geoplan --help` builds this parser without pandas
+
+    from geoplan.access.io import _Table, _unique_ids
+
     cost_matrix, demand = Path(cost_matrix), Path(demand)
-    dem = _read_csv(demand, ("demand_id", "weight"), "DEMAND.csv")
-    w = _numeric(dem, "weight", demand)
-    if (w < 0).any():
-        i = int(np.flatnonzero(w < 0)[0])
-        raise InputError(demand, f"line {i + 2}: weight={w[i]} is negative", "weights must be >= 0")
-    if len(w) and not (w > 0).any():
+    td = _Table(demand, ("demand_id", "weight"), "demand points", "--demand")
+    d_ids = _unique_ids(td, "demand_id")
+    w = td.numbers("weight", what="demand weight", fix="give every demand point a weight >= 0 (e.g. population)")
+    if not (w > 0).any():
         raise InputError(demand, "weight: every weight is 0 (shares would be 0/0)",
                          "give at least one demand point a weight > 0")
-    dup = dem["demand_id"][dem["demand_id"].duplicated()]
-    if len(dup):
-        raise InputError(
-            demand, f"duplicate demand_id {dup.iloc[0]!r}", "list each demand point once"
-        )
-    od = _read_csv(cost_matrix, ("demand_id", "site_id", "minutes"), "OD.csv")
-    minutes = _numeric(od, "minutes", cost_matrix, allow_inf=True)
-    if (minutes < 0).any():
-        i = int(np.flatnonzero(minutes < 0)[0])
-        raise InputError(
-            cost_matrix,
-            f"line {i + 2}: minutes={minutes[i]} is negative",
-            "travel times must be >= 0",
-        )
-    demand_ids = dem["demand_id"].tolist()
+    tc = _Table(cost_matrix, ("demand_id", "site_id", "minutes"), "travel times", "--cost-matrix")
+    cd = tc.ids("demand_id")
+    cs = tc.ids("site_id")
+    minutes = tc.numbers("minutes", what="travel time", allow_inf=True,
+                         fix="write minutes as a plain number >= 0; leave an unreachable pair out")
+    demand_ids = [str(d) for d in d_ids]
     dpos = {d: k for k, d in enumerate(demand_ids)}
-    unknown = ~od["demand_id"].isin(dpos)
-    if unknown.any():
-        i = int(np.flatnonzero(unknown)[0])
-        raise InputError(
-            cost_matrix,
-            f"line {i + 2}: demand_id {od['demand_id'].iloc[i]!r} is not in {demand.name}",
-            f"add it to {demand.name} or remove its rows from {cost_matrix.name}",
-        )
-    pair = od[["demand_id", "site_id"]].duplicated()
-    if pair.any():
-        i = int(np.flatnonzero(pair)[0])
-        raise InputError(
-            cost_matrix,
-            f"line {i + 2}: pair ({od['demand_id'].iloc[i]}, {od['site_id'].iloc[i]}) "
-            "appears twice",
-            "keep one travel time per demand/site pair",
-        )
-    site_ids = sorted(od["site_id"].unique().tolist())
-    spos = {s: k for k, s in enumerate(site_ids)}
+    rows = np.fromiter((dpos.get(d, -1) for d in cd), dtype=np.int64, count=len(cd))
+    if (rows < 0).any():
+        i = int(np.flatnonzero(rows < 0)[0])
+        raise tc.error(i, f"demand_id {cd[i]!r} is not in {demand.name}",
+                       f"add it to {demand.name} or remove its rows from {cost_matrix.name}")
+    site_ids = sorted({str(x) for x in cs})
+    spos = {x: k for k, x in enumerate(site_ids)}
+    cols = np.fromiter((spos[x] for x in cs), dtype=np.int64, count=len(cs))
+    key = rows * len(site_ids) + cols
+    dup = pd.Index(key).duplicated()
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        first = int(np.flatnonzero(key == key[i])[0])
+        raise tc.error(i, f"pair ({cd[i]}, {cs[i]}) appears twice (first on line {tc.line(first)})",
+                       "keep one travel time per demand/site pair")
     cost = np.full((len(demand_ids), len(site_ids)), np.inf)
-    cost[od["demand_id"].map(dpos).to_numpy(), od["site_id"].map(spos).to_numpy()] = minutes
+    cost[rows, cols] = minutes
     return cost, w, demand_ids, site_ids
+
+
+def _check_options(model: str, takes: tuple[str, ...], needs: tuple[str, ...], *, p: int | None,
+                   max_minutes: float | None) -> None:
+    """The model's options, named as on the command line: given when needed, not given when unused, in range."""
+    if "p" in needs and p is None:
+        raise InputError(None, f"--model {model}: --p (number of sites) is missing", "pass --p <int>, e.g. --p 3")
+    if "max_minutes" in needs and max_minutes is None:
+        raise InputError(None, f"--model {model}: --max-minutes (coverage threshold) is missing",
+                         "pass --max-minutes 30")
+    if p is not None and "p" not in takes:
+        raise InputError(None, f"--p {p}: --model {model} does not take a number of sites (it finds the fewest "
+                         "sites that cover everybody)", "drop --p, or use --model mclp to cover the most with --p sites")
+    if max_minutes is not None and "max_minutes" not in takes:
+        raise InputError(None, f"--max-minutes {plain(max_minutes)}: --model {model} does not use a threshold (it "
+                         "minimises the worst travel time)", "drop --max-minutes")
+    if p is not None and (int(p) != p or p < 1):
+        raise InputError(None, f"--p {plain(p)}: must be a whole number >= 1", "pass e.g. --p 3")
+    if max_minutes is not None and not (np.isfinite(max_minutes) and max_minutes >= 0):
+        raise InputError(None, f"--max-minutes {plain(max_minutes)}: must be a finite number of minutes >= 0",
+                         "pass e.g. --max-minutes 30")
+
+
+def _check_fits(model: str, cost_matrix: Path, demand: Path, cost: np.ndarray, w: np.ndarray,
+                demand_ids: list[str], site_ids: list[str], *, p: int | None, max_minutes: float | None,
+                fixed: list[str]) -> None:
+    """What the files cannot satisfy, said with the files and options (the models say it in their own terms)."""
+    n = len(site_ids)
+    if p is not None and p > n:
+        shown = ", ".join(site_ids[:5]) + (f" … (+{n - 5} more)" if n > 5 else "")
+        raise InfeasibleError(f"--p {p}: --cost-matrix {cost_matrix} has only {n} candidate site(s) "
+                              f"(site_id: {shown})\n  fix: pass --p {n} or less, or add travel times to more "
+                              f"sites to {cost_matrix.name}")
+    if p is not None and len(fixed) > p:
+        raise InfeasibleError(f"--fixed names {len(fixed)} sites ({', '.join(fixed)}) but --p is {p}\n"
+                              f"  fix: raise --p to at least {len(fixed)}, or fix fewer sites")
+    if model == "mclp":
+        return  # coverage may leave demand out
+    within = max_minutes if model in ("lscp", "pmedian") else None
+    near = cost.min(axis=1)
+    bad = np.flatnonzero((w > 0) & ((near > within + 1e-9) if within is not None else ~np.isfinite(near)))
+    if not len(bad):
+        return
+    def one(i: int) -> str:
+        t = float(near[i])
+        return f"{demand_ids[i]!r} (nearest site {t:g} min)" if np.isfinite(t) else f"{demand_ids[i]!r} (no site)"
+    listed = ", ".join(one(int(i)) for i in bad[:5]) + (f" … (+{len(bad) - 5} more)" if len(bad) > 5 else "")
+    reach = f"within --max-minutes {plain(within)}" if within is not None else "at all"
+    fixes = [f"add their travel times to a site to {cost_matrix.name}", f"give them weight 0 in {demand.name}"]
+    if within is not None:
+        far = near[bad]
+        fixes.insert(0, "raise --max-minutes" + (f" (to {float(far.max()):g} reaches them all)"
+                                                  if np.isfinite(far).all() else ""))
+    raise InfeasibleError(f"--demand {demand}: {len(bad)} demand point(s) with weight > 0 reach no site of "
+                          f"--cost-matrix {cost_matrix} {reach}: {listed}\n  fix: {', '.join(fixes[:-1])} "
+                          f"or {fixes[-1]}")
 
 
 def _atomic_json(data: dict, out: Path) -> None:
@@ -184,21 +175,18 @@ def locate_from_files(
 
     spec = model_spec(model)
     model = model.lower()
-    if "p" in spec.needs and p is None:
-        raise InputError(None, f"{model}: --p (number of sites) is missing", "pass --p <int>")
-    if "max_minutes" in spec.needs and max_minutes is None:
-        raise InputError(
-            None, f"{model}: --max-minutes (coverage threshold) is missing", "pass --max-minutes 30"
-        )
+    _check_options(model, spec.takes, spec.needs, p=p, max_minutes=max_minutes)
     cost, w, demand_ids, site_ids = read_problem(Path(cost_matrix), Path(demand))
     fixed = [str(s).strip() for s in (fixed or []) if str(s).strip()]
     unknown = [s for s in fixed if s not in set(site_ids)]
     if unknown:
         raise InputError(
             cost_matrix,
-            f"fixed site(s) {', '.join(map(repr, unknown))} do not occur in site_id",
+            f"--fixed site(s) {', '.join(map(repr, unknown))} do not occur in site_id",
             f"use site ids present in {Path(cost_matrix).name} (e.g. {site_ids[0]!r})",
         )
+    _check_fits(model, Path(cost_matrix), Path(demand), cost, w, demand_ids, site_ids, p=p,
+                max_minutes=max_minutes, fixed=sorted(set(fixed)))
     given = {"p": p, "max_minutes": max_minutes}
     m = spec.cls.from_cost_matrix(
         cost,
@@ -208,7 +196,21 @@ def locate_from_files(
         fixed=fixed or None,
         **{k: given[k] for k in spec.takes},
     )
-    m.solve(solver=solver, time_limit=time_limit)
+    try:
+        m.solve(solver=solver, time_limit=time_limit)
+    except InfeasibleError as exc:
+        if model not in ("pmedian", "pcenter"):
+            raise
+        # every demand point reaches some site (checked above), but no p sites reach them all
+        cm, dm = Path(cost_matrix), Path(demand)
+        cap = max_minutes if model == "pmedian" else None
+        within = "" if cap is None else f" within --max-minutes {plain(cap)}"
+        lscp = f"--model lscp --max-minutes {plain(cap) if cap is not None else 'T'}"
+        raise InfeasibleError(
+            f"--p {p}: no {p} site(s) of --cost-matrix {cm} reach every demand point of --demand {dm} "
+            f"with weight > 0{within} (a pair missing from {cm.name} is unreachable)\n"
+            f"  fix: raise --p ({lscp} finds the fewest sites that reach everybody), add the missing travel "
+            f"times to {cm.name}, or give the demand points left out weight 0 in {dm.name}") from exc
     res = m.summary()
     res.setdefault("covered_share", None)
     if model == "pcenter":

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from geoplan.errors import InputError
+from geoplan.errors import InputError, plain
 from geoplan.locate.base import (
     LocationModel,
     MilpBuilder,
@@ -166,7 +166,7 @@ class JointPlacement(LocationModel):
             raise InputError(None, f"joint: site_xy has {xy.shape[0]} finite rows for {m} sites",
                              "pass one (x, y) in metres per candidate site")
         if not (math.isfinite(tolerance_m) and tolerance_m >= 0):
-            raise InputError(None, f"joint: colocation_tolerance_m = {tolerance_m!r}",
+            raise InputError(None, f"joint: colocation_tolerance_m = {plain(tolerance_m)}",
                              "use a distance in metres >= 0, e.g. 250")
         d = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
         return d <= tolerance_m + 1e-6

@@ -89,13 +89,15 @@ class LSCP(LocationModel):
             bad = R.empty_rows
             near = np.where(self.allowed[None, :], self.cost[bad], np.inf).min(axis=1)
             detail = ", ".join(
-                f"{self.demand_ids[i]!r} (nearest allowed site {t:.1f} min)"
+                f"{self.demand_ids[i]!r} "
+                + (f"(nearest allowed site {t:.1f} min)" if np.isfinite(t) else "(no allowed site reachable)")
                 for i, t in zip(bad[:5], near[:5], strict=True)
             )
             more = f" … (+{len(bad) - 5} more)" if len(bad) > 5 else ""
+            raise_to = f" (to {float(near.max()):g} covers them all)" if np.isfinite(near).all() else ""
             self._fail(
-                f"lscp: {len(bad)} demand row(s) have no allowed site within {T:g} min: {detail}{more}. "
-                "Raise max_minutes, add candidate sites near them, or give them weight 0"
+                f"lscp: {len(bad)} demand row(s) have no allowed site within {T:g} min: {detail}{more}\n"
+                f"  fix: raise max_minutes{raise_to}, add candidate sites near them, or give them weight 0"
             )
         costs = np.ones(m) if self.site_costs is None else self.site_costs
         b = MilpBuilder()

@@ -100,7 +100,8 @@ class PCenter(LocationModel):
             bad = np.flatnonzero(use)[~np.isfinite(near)]
             self._fail(
                 f"pcenter: {len(bad)} demand row(s) reach no allowed site at all: "
-                f"{fmt_ids([self.demand_ids[i] for i in bad])}"
+                f"{fmt_ids([self.demand_ids[i] for i in bad])}\n"
+                "  fix: give them a finite travel time to an allowed site or give them weight 0"
             )
         if (
             self.budget is not None
@@ -126,7 +127,7 @@ class PCenter(LocationModel):
             0,
             len(vals) - 1,
         )  # answer index in [lo, hi]; vals[hi] feasible once hi_open is known
-        best_open = hi_open
+        best_open = hi_open if math.isfinite(hi_val) else None  # an infinite radius is no upper bound
         if best_open is None:
             ok, sol = self._probe(
                 C, vals[hi], solver, max(time_limit - (time.perf_counter() - t0), 0.5), msg
@@ -137,8 +138,11 @@ class PCenter(LocationModel):
                     "raise time_limit"
                 )
             if ok is False:
+                budget = "" if self.budget is None else f" within budget {self.budget:g}"
                 self._fail(
-                    f"pcenter: no {self.p} sites within budget {self.budget:g} reach every demand row"
+                    f"pcenter: no {self.p} sites{budget} reach every demand row (with weight > 0)\n"
+                    "  fix: raise p (LSCP finds the fewest sites that reach every row), add travel times "
+                    "between them, or give the rows nobody reaches weight 0"
                 )
             best_open = sol
         timed_out = False

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from geoplan.errors import InputError
+from geoplan.errors import InputError, plain
 from geoplan.locate.base import (
     LocationModel,
     MilpBuilder,
@@ -140,7 +140,7 @@ class PMedian(LocationModel):
         if max_minutes is not None and (not np.isfinite(max_minutes) or max_minutes < 0):
             raise InputError(
                 None,
-                f"pmedian: max_minutes must be finite and >= 0, got {max_minutes!r}",
+                f"pmedian: max_minutes must be finite and >= 0, got {plain(max_minutes)}",
                 "pass a cap in minutes, or None for no cap",
             )
         self.max_minutes = None if max_minutes is None else float(max_minutes)
@@ -172,7 +172,10 @@ class PMedian(LocationModel):
                 else "at all"
             )
             self._fail(
-                f"pmedian: {len(bad)} demand row(s) reach no allowed site {where}: {fmt_ids(ids)}"
+                f"pmedian: {len(bad)} demand row(s) reach no allowed site {where}: {fmt_ids(ids)}\n"
+                "  fix: give them a finite travel time to an allowed site"
+                + (", raise max_minutes" if self.max_minutes is not None else "")
+                + " or give them weight 0"
             )
         if self.budget is not None:
             assert self.site_costs is not None  # checked in from_cost_matrix

@@ -23,7 +23,7 @@ import shapely
 from geoplan import datadir
 from geoplan.cache import read_cache
 from geoplan.datadir import RegionManifest, input_path, load_manifest
-from geoplan.errors import InputError
+from geoplan.errors import InputError, plain
 
 CRS = "EPSG:25832"
 #: Bump when the way cells or networks are derived changes (invalidates caches).
@@ -385,7 +385,7 @@ def _read_totals(path: Path) -> pd.DataFrame:
             bad |= num.to_numpy(dtype="float64") > 100
         if bad.any():
             i = int(bad.nonzero()[0][0])
-            raise InputError(path, f"line {i + 2}: {col}={totals[col].iloc[i]!r} is not a valid number",
+            raise InputError(path, f"line {i + 2}: {col}={plain(totals[col].iloc[i])} is not a valid number",
                              f"write {col} as a number" + (" (percent, 0-100)" if col == "over65" else " >= 0"))
         totals[col] = num
     return totals
