@@ -216,3 +216,21 @@ def test_missing_patch_and_local_parameters_name_the_scenario(tmp_path):
     p = _write(tmp_path, 'name = "x"\n[acute]\n[network]\nlocal_parameters = "nowhere.toml"\n')
     with pytest.raises(ScenarioError, match=r"network.local_parameters: 'nowhere.toml' not found"):
         load_scenario(p)
+
+
+@pytest.mark.parametrize(
+    ("text", "given", "fix"),
+    [
+        ('name = "x"\nlang = "fr"\n[acute]\n', '"fr"', "write one of 'da' or 'en'"),
+        ('name = "x"\n[acute]\nthresholds = 15\n', "15", "write a list in square brackets, e.g. acute.thresholds = [...]"),
+        ('name = "x"\n[acute]\nthresholds = [15, "x"]\n', '"x"', "write a number as item 2 of acute.thresholds"),
+        ('name = "x"\n[acute]\ncross_border = 3\n', "3", "write true or false"),
+        ('name = 5\n[acute]\n', "5", 'write a text in double quotes, e.g. name = "..."'),
+    ],
+)
+def test_type_errors_show_the_value_and_what_to_write(tmp_path, text, given, fix):
+    p = _write(tmp_path, text)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(p)
+    msg = str(info.value)
+    assert f"(given: {given})" in msg and fix in msg and "correct the value" not in msg

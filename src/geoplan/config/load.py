@@ -224,7 +224,7 @@ def load_scenario(path: str | Path, *, check_references: bool = True) -> Scenari
             problem, fix = f"missing key {loc!r}", f"add {loc} = ..."
         else:
             msg = str(err["msg"]).removeprefix("Value error, ")   # pydantic's prefix of a validator's message
-            problem, fix = f"key {loc!r}: {msg}", "correct the value"
+            problem, fix = f"key {loc!r}: {msg} (given: {_shown(err.get('input'))})", _fix_for(err, loc)
         more = len(exc.errors()) - 1
         if more:
             problem += f" (and {more} more problem{'s' if more > 1 else ''})"
@@ -238,6 +238,66 @@ def load_scenario(path: str | Path, *, check_references: bool = True) -> Scenari
     if check_references:
         _check_references(sc)
     return sc
+
+
+def _shown(value: object) -> str:
+    """A scenario value as TOML would write it (short)."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = f'"{value}"'
+    elif isinstance(value, Mapping):
+        text = "a table [" + ", ".join(map(str, value)) + "]"
+    else:
+        text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+#: what to write instead, by pydantic error type (``{loc}`` and the error's ``ctx`` fill in)
+_FIXES = {
+    "int_type": "write a whole number{eg3}",
+    "int_parsing": "write a whole number{eg3}",
+    "int_from_float": "write a whole number (no decimals){eg3}",
+    "float_type": "write a number{eg30}",
+    "float_parsing": "write a number{eg30}",
+    "finite_number": "write a finite number",
+    "bool_type": "write true or false (no quotes)",
+    "bool_parsing": "write true or false (no quotes)",
+    "string_type": "write a text in double quotes{egtext}",
+    "list_type": "write a list in square brackets{eglist}",
+    "tuple_type": "write a list in square brackets{eglist}",
+    "dict_type": "write a table: a [section] or {{ key = value }}",
+    "model_type": "write a table: a [section] or {{ key = value }}",
+    "literal_error": "write one of {expected}",
+    "enum": "write one of {expected}",
+    "greater_than": "write a number greater than {gt}",
+    "greater_than_equal": "write a number of at least {ge}",
+    "less_than": "write a number less than {lt}",
+    "less_than_equal": "write a number of at most {le}",
+    "too_short": "give at least {min_length} item(s)",
+    "too_long": "give at most {max_length} item(s)",
+    "string_too_short": "write at least {min_length} character(s)",
+    "string_too_long": "write at most {max_length} character(s)",
+}
+
+
+def _fix_for(err: Mapping[str, Any], loc: str) -> str:
+    """The fix line of a pydantic error: what to write at ``loc`` instead."""
+    template = _FIXES.get(str(err.get("type")))
+    ctx = {k: v for k, v in dict(err.get("ctx") or {}).items() if k != "error"}
+    parent, _, last = loc.rpartition(".")
+    item = last.isdigit() and parent
+    examples = {
+        f"eg{k}": (f" as item {int(last) + 1} of {parent}" if item else f", e.g. {loc} = {v}")
+        for k, v in (("3", "3"), ("30", "30"), ("text", '"..."'), ("list", "[...]"))
+    }
+    if template is not None:
+        try:
+            return template.format(loc=loc, **examples, **ctx)
+        except (KeyError, IndexError, ValueError):
+            pass
+    # a validator of geoplan's own: its message says what is expected
+    return f"change {loc} to what the message asks for (scenarios/baseline.toml shows the keys in use)"
 
 
 def _check_across_sections(sc: Scenario) -> None:
