@@ -189,3 +189,18 @@ def test_argparse_refuses_unknown_method(tmp_path, capsys):
     assert exc.value.code == 2
     assert "--method" in capsys.readouterr().err
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_nothing_in_reach_says_so(tmp_path, capsys):
+    # every pair is 50 min or more: within 30 min nobody reaches a site; the values are empty, not 0
+    c = np.array([[50.0, 60.0], [55.0, np.inf], [70.0, 80.0]])
+    pop = pd.Series([100.0, 200.0, 50.0], index=["a", "b", "c"])
+    cap = pd.Series([10.0, 20.0], index=["s1", "s2"])
+    od, sup, dem = write_inputs(tmp_path, c, pop, cap)
+    out = tmp_path / "res" / "ACCESS.csv"
+    assert main(["access", "--cost-matrix", str(od), "--supply", str(sup), "--demand", str(dem),
+                 "--out", str(out), "--method", "2sfca", "--max-minutes", "30"]) == 0
+    text = capsys.readouterr().out
+    assert "no demand has a site within 30 min" in text and "weighted mean access" not in text
+    got = read_out(out)
+    assert got["access"].isna().all() and (got["sites_in_reach"] == 0).all()

@@ -468,6 +468,11 @@ def run_access(args: argparse.Namespace) -> int:
         normalize=args.normalize, out=args.out,
         sites_out=args.sites_out or None)
     decay = f", {res['decay']}" if res["decay"] else ""
+    if not res["share_weight_reached"] > 0:
+        print(f"{res['method']}{decay}: {res['n_demand']} demand points, {res['n_sites']} sites: no demand "
+              f"has a site within {res['max_minutes']:g} min, so every access value is empty "
+              f"(raise --max-minutes or check the minutes column) → {res['out']}")
+        return 0
     print(f"{res['method']}{decay}: {res['n_demand']} demand points, {res['n_sites']} sites, "
           f"{res['share_weight_reached']:.1%} of demand weight with a site within {res['max_minutes']:g} min, "
           f"weighted mean access {res['mean_access']:.6g} → {res['out']}")
