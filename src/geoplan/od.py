@@ -38,18 +38,9 @@ def read_points_csv(path: str | Path) -> pd.DataFrame:
     import io
     import warnings
 
-    from geoplan.access.io import _first_ragged_line
+    from geoplan.csvtext import csv_text, first_ragged_line
 
-    raw = path.read_bytes()
-    if b"\x00" in raw:
-        raise InputError(path, "holds NUL bytes: not a text CSV (a spreadsheet or a binary file?)",
-                         "save it as CSV (UTF-8, comma-separated) with columns name,lon,lat")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(path, f"line {line}: not UTF-8 (byte 0x{raw[exc.start]:02x})",
-                         "save the file as UTF-8 CSV (in Excel: 'CSV UTF-8')") from None
+    text = csv_text(path, save_fix="save it as CSV (UTF-8, comma-separated) with columns name,lon,lat")
     first = next((ln for ln in text.splitlines() if ln.strip()), None)
     header = [h.strip().lower() for h in next(csv.reader([first]))] if first is not None else []
     dup = sorted({h for h in header if h in POINT_COLUMNS and header.count(h) > 1})
@@ -68,7 +59,7 @@ def read_points_csv(path: str | Path) -> pd.DataFrame:
             raise InputError(path, "semicolon-separated (one column): geoplan reads comma-separated CSV",
                              "save it with commas between fields and a decimal point: name,lon,lat / "
                              "Aarhus,10.2,56.15") from None
-        bad = _first_ragged_line(text, len(header))
+        bad = first_ragged_line(text, len(header))
         msg = f"line {bad[0]} has {bad[1]} fields, the header {len(header)}" if bad else str(exc).strip()
         raise InputError(path, f"cannot be read as CSV: {msg}", "give every line the fields name,lon,lat; quote "
                          "a name that contains a comma and write decimals with a point") from None

@@ -41,6 +41,7 @@ from geoplan.access.fca import (
     GravityAccess,
     TwoStageFCA,
 )
+from geoplan.csvtext import csv_text, first_ragged_line
 from geoplan.errors import InputError
 
 METHODS = ("2sfca", "e2sfca", "gravity")
@@ -94,16 +95,7 @@ class _Table:
             raise InputError(p, f"{self.flag} is a folder (a directory), not a file", header_fix)
         if not p.is_file():
             raise InputError(p, f"{self.flag}: file not found", header_fix)
-        raw = p.read_bytes()
-        if b"\x00" in raw:
-            raise InputError(p, "holds NUL bytes: not a text CSV (a spreadsheet or a binary file?)",
-                             "save it as CSV (UTF-8, comma-separated)")
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise InputError(p, f"line {line}: not UTF-8 (byte 0x{raw[exc.start]:02x})",
-                             "save the file as UTF-8 CSV (in Excel: 'CSV UTF-8')") from None
+        text = csv_text(p)
         self._text = text
         first = next((s for s in text.splitlines() if s.strip()), None)
         if first is None:
@@ -131,7 +123,7 @@ class _Table:
                 # a bad value comes back as strings and is checked value by value in numbers()
                 df = pd.read_csv(io.StringIO(text), dtype=id_types, keep_default_na=False, index_col=False)
         except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
-            bad = _first_ragged_line(text, len(header))
+            bad = first_ragged_line(text, len(header))
             msg = (f"line {bad[0]} has {bad[1]} fields, the header {len(header)}" if bad
                    else str(exc).strip().splitlines()[-1])
             raise InputError(p, f"cannot be read as CSV: {msg}", fields_fix) from None
@@ -173,14 +165,6 @@ class _Table:
                 problem = f"{col}={text!r} is negative"
             raise self.error(i, problem + f" ({what})", fix)
         return x
-
-
-def _first_ragged_line(text: str, n: int) -> tuple[int, int] | None:
-    reader = csv.reader(io.StringIO(text))
-    for row in reader:
-        if row and len(row) != n:
-            return reader.line_num, len(row)
-    return None
 
 
 def _unique_ids(t: _Table, col: str) -> npt.NDArray[np.object_]:
